@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck unit demo sandbox-personio sandbox-leapsome bench clean
+.PHONY: venv test lint typecheck unit demo sandbox-personio sandbox-leapsome bench readme clean
 
 venv: $(STAMP)
 
@@ -40,3 +40,5 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) .meltano .demo
+readme:
+	$(BIN)/python -m harness.readme

@@ -1,0 +1,137 @@
+"""How users and teams look on the wire (Leapsome's SCIM shapes) and in the admin state dump."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sandbox.leapsome.changes import ENTERPRISE
+from sandbox.leapsome.model import Directory, Group, User
+
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
+JSON = dict[str, Any]
+
+
+def timestamp(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(seconds * 1000) % 1000:03d}Z"
+
+
+def error(status: int, detail: str) -> JSON:
+    return {"schemas": [ERROR_SCHEMA], "detail": detail, "status": str(status)}
+
+
+def _manager_ref(directory: Directory, manager_id: str) -> JSON:
+    manager = directory.users.get(manager_id)
+    return {"managerId": manager_id, "displayName": manager.shown_name if manager else ""}
+
+
+def user(directory: Directory, u: User, base: str) -> JSON:
+    """The `User` schema of GET/PATCH/PUT answers and list entries."""
+    extension: JSON = {
+        "additionalManagers": [_manager_ref(directory, m) for m in u.additional_manager_ids],
+        "attachments": [],
+        "employmentType": "internal",
+        **u.enterprise,
+    }
+    if u.manager_id:
+        extension["manager"] = _manager_ref(directory, u.manager_id)
+    name: JSON = {"givenName": u.given_name, "familyName": u.family_name}
+    if u.formatted:
+        name["formatted"] = u.formatted
+    body: JSON = {
+        "schemas": [USER_SCHEMA, ENTERPRISE],
+        "id": u.id,
+        "externalId": u.external_id,
+        "userName": u.user_name,
+        "name": name,
+        "displayName": u.shown_name,
+        "title": u.title,
+        "photos": [{"value": p, "type": "photo"} for p in u.photos],
+        "active": u.active,
+        "emails": [{"primary": True, "type": "work", "value": u.user_name}],
+        "groups": [
+            {"value": g, "display": directory.groups[g].display_name}
+            for g in sorted(u.teams, key=lambda g: directory.groups[g].created)
+        ],
+        ENTERPRISE: extension,
+        "meta": {
+            "created": timestamp(u.created),
+            "lastModified": timestamp(u.modified),
+            "location": f"{base}/Users/{u.id}",
+            "version": f'W/"{u.version}"',
+        },
+    }
+    if u.manager_id:
+        body["manager"] = {"value": u.manager_id}
+    return body
+
+
+def created_user(directory: Directory, u: User, base: str) -> JSON:
+    """The `POST /Users` 201 shape: `meta.created` is a millisecond timestamp, externalId omitted if unset."""
+    body = user(directory, u, base)
+    body["meta"] = {"created": int(u.created * 1000), "location": f"{base}/Users/{u.id}"}
+    if body["externalId"] is None:
+        del body["externalId"]
+    return body
+
+
+def group(g: Group, base: str) -> JSON:
+    """The `Group` schema: members are never returned (the spec caps them at zero items)."""
+    body: JSON = {
+        "schemas": [GROUP_SCHEMA],
+        "id": g.id,
+        "displayName": g.display_name,
+        "members": [],
+        "meta": {
+            "created": timestamp(g.created),
+            "lastModified": timestamp(g.modified),
+            "location": f"{base}/Groups/{g.id}",
+            "version": f'W/"{g.version}"',
+        },
+    }
+    if g.external_id is not None:
+        body["externalId"] = g.external_id
+    return body
+
+
+def listing(resources: list[JSON], total: int, start_index: int) -> JSON:
+    return {
+        "schemas": [LIST_SCHEMA],
+        "totalResults": total,
+        "itemsPerPage": len(resources),
+        "startIndex": start_index,
+        "Resources": resources,
+    }
+
+
+def user_state(u: User) -> JSON:
+    """The admin view of a user: plain ids, what tests assert on."""
+    return {
+        "id": u.id,
+        "userName": u.user_name,
+        "externalId": u.external_id,
+        "active": u.active,
+        "givenName": u.given_name,
+        "familyName": u.family_name,
+        "displayName": u.display_name,
+        "title": u.title,
+        "photos": list(u.photos),
+        "manager": u.manager_id,
+        "additionalManagers": list(u.additional_manager_ids),
+        "enterprise": dict(u.enterprise),
+        "teams": sorted(u.teams),
+        "version": u.version,
+    }
+
+
+def group_state(g: Group) -> JSON:
+    return {
+        "id": g.id,
+        "displayName": g.display_name,
+        "externalId": g.external_id,
+        "members": sorted(g.members),
+        "version": g.version,
+    }

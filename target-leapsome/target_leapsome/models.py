@@ -1,0 +1,179 @@
+"""The value types the planner reasons about: Personio employees as the target needs them, and Leapsome
+users and teams as read through SCIM. Parsing SCIM resources lives here so that one module owns the
+mapping between Leapsome's wire shape and the fields the sync manages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+TEAM_EXTERNAL_PREFIX = "personio-department-"
+
+# The user fields the sync owns ("Personio wins"). Names are the planner's; scim.py maps them to SCIM.
+CORE_FIELDS = ("given_name", "family_name", "display_name", "title")
+ENTERPRISE_FIELDS = ("location", "start_date", "end_date")
+# Fields Personio can clear: None means "no value" and is written as a clear, not skipped.
+CLEARABLE_FIELDS = frozenset(ENTERPRISE_FIELDS)
+
+
+def team_external_id(department_id: int) -> str:
+    """The externalId that marks a team as ours: keyed by id so a rename renames instead of duplicating."""
+    return f"{TEAM_EXTERNAL_PREFIX}{department_id}"
+
+
+def department_id_of(external_id: str | None) -> int | None:
+    """The Personio department id a synced team belongs to, or None for a team the sync does not own."""
+    if not external_id or not external_id.startswith(TEAM_EXTERNAL_PREFIX):
+        return None
+    rest = external_id[len(TEAM_EXTERNAL_PREFIX) :]
+    return int(rest) if rest.isdigit() else None
+
+
+def is_personio_external_id(external_id: str | None) -> bool:
+    """A user is managed by the sync only when its externalId is a Personio employee id (decimal)."""
+    return bool(external_id) and external_id.isdigit()  # type: ignore[union-attr]
+
+
+def blank(value: str | None) -> str | None:
+    """Leapsome answers absent and empty the same way; comparing through this avoids phantom updates."""
+    return value if value else None
+
+
+@dataclass(frozen=True)
+class Employee:
+    """One usable Personio employee record, reduced to what Leapsome receives."""
+
+    id: int
+    email: str  # lower-cased
+    status: str
+    given_name: str | None
+    family_name: str | None
+    display_name: str | None
+    title: str | None
+    location: str | None
+    start_date: str | None
+    end_date: str | None
+    department_id: int | None
+    department_name: str | None
+    supervisor_id: int | None
+
+    @property
+    def external_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def label(self) -> str:
+        return employee_label(self.id, self.given_name, self.family_name)
+
+    def fields(self) -> dict[str, str | None]:
+        """The managed user fields; None in a non-clearable field means "leave Leapsome's value"."""
+        return {
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "display_name": self.display_name,
+            "title": self.title,
+            "location": self.location,
+            "start_date": self.start_date,
+            "end_date": self.end_date,
+        }
+
+
+def employee_label(employee_id: Any, first: Any = None, last: Any = None) -> str:
+    """How an employee is named in errors and reports: the id plus the name, never other data."""
+    name = " ".join(str(part) for part in (first, last) if part)
+    return f"employee {employee_id} ({name})" if name else f"employee {employee_id}"
+
+
+@dataclass(frozen=True)
+class LeapsomeUser:
+    """A Leapsome user as the sync sees it."""
+
+    id: str
+    user_name: str
+    external_id: str | None
+    active: bool
+    given_name: str | None = None
+    family_name: str | None = None
+    display_name: str | None = None
+    title: str | None = None
+    location: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+    manager_id: str | None = None
+    group_ids: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def managed(self) -> bool:
+        return is_personio_external_id(self.external_id)
+
+    def fields(self) -> dict[str, str | None]:
+        return {
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "display_name": self.display_name,
+            "title": self.title,
+            "location": self.location,
+            "start_date": self.start_date,
+            "end_date": self.end_date,
+        }
+
+    @classmethod
+    def from_scim(cls, resource: dict[str, Any]) -> LeapsomeUser:
+        """Parse a SCIM user defensively: Leapsome omits, nulls or empties fields interchangeably."""
+        name = resource.get("name") or {}
+        enterprise = resource.get(ENTERPRISE) or {}
+        manager = enterprise.get("manager")
+        manager_id: str | None = None
+        if isinstance(manager, dict):
+            manager_id = blank(manager.get("managerId") or manager.get("value"))
+        elif isinstance(manager, str):
+            manager_id = blank(manager)
+        if manager_id is None and isinstance(resource.get("manager"), dict):
+            manager_id = blank(resource["manager"].get("value"))
+        groups = resource.get("groups") or []
+        return cls(
+            id=str(resource["id"]),
+            user_name=str(resource.get("userName") or ""),
+            external_id=blank(resource.get("externalId")),
+            active=resource.get("active", True) is not False,
+            given_name=blank(name.get("givenName")),
+            family_name=blank(name.get("familyName")),
+            display_name=blank(resource.get("displayName")),
+            title=blank(resource.get("title")),
+            location=blank(enterprise.get("location")),
+            start_date=blank(enterprise.get("startDate")),
+            end_date=blank(enterprise.get("endDate")),
+            manager_id=manager_id,
+            group_ids=frozenset(str(g["value"]) for g in groups if isinstance(g, dict) and g.get("value")),
+        )
+
+
+@dataclass(frozen=True)
+class LeapsomeTeam:
+    """A Leapsome team (SCIM group); its members are only known through the users' `groups`."""
+
+    id: str
+    display_name: str
+    external_id: str | None
+
+    @property
+    def department_id(self) -> int | None:
+        return department_id_of(self.external_id)
+
+    @classmethod
+    def from_scim(cls, resource: dict[str, Any]) -> LeapsomeTeam:
+        return cls(
+            id=str(resource["id"]),
+            display_name=str(resource.get("displayName") or ""),
+            external_id=blank(resource.get("externalId")),
+        )
+
+
+@dataclass(frozen=True)
+class LeapsomeState:
+    """Everything read from Leapsome at the start of a run."""
+
+    users: tuple[LeapsomeUser, ...]
+    teams: tuple[LeapsomeTeam, ...]
