@@ -385,7 +385,12 @@ class SandboxServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> SandboxServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, name=self.app.name, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() waits up to one poll interval
+            name=self.app.name,
+            daemon=True,
+        )
         self._thread.start()
         return self
 

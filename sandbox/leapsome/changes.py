@@ -55,9 +55,7 @@ def _text(body: dict[str, Any], key: str, where: str = "") -> str | None:
     return value
 
 
-def check_user_name(
-    directory: Directory, user: User | None, value: Any, domains: list[str] | None
-) -> str:
+def check_user_name(directory: Directory, user: User | None, value: Any, domains: list[str] | None) -> str:
     """A userName must be a non-empty email in an organisation domain and free (case-insensitive)."""
     if value is None:
         raise bad("The userName field is required.")

@@ -70,8 +70,9 @@ def user(directory: Directory, u: User, base: str) -> JSON:
 
 
 def created_user(directory: Directory, u: User, base: str) -> JSON:
-    """The `POST /Users` 201 shape: `meta.created` is a millisecond timestamp, externalId omitted if unset."""
+    """The `POST /Users` 201 shape: `meta.created` in epoch ms, photos as bare `{value}`, no null externalId."""
     body = user(directory, u, base)
+    body["photos"] = [{"value": p} for p in u.photos]
     body["meta"] = {"created": int(u.created * 1000), "location": f"{base}/Users/{u.id}"}
     if body["externalId"] is None:
         del body["externalId"]

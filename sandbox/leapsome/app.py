@@ -1,0 +1,376 @@
+"""The Leapsome SCIM API (OpenAPI 1.1.3) under `/scim/v1`, with the quirks Leapsome documents.
+
+Fixed in docs/design.md ("Leapsome sandbox"), which clients rely on:
+- `Authorization: Bearer <API_TOKEN>`; missing (or not Bearer) → 401, wrong → 403. Every error uses
+  `{"schemas": [...Error], "detail", "status": "<code>"}`, including 404/405/429.
+- `GET /Users`: only `filter=userName eq "..."` (quotes optional, attribute and value case-insensitive),
+  anything else → 400; `count` 0..5000 (default 5000), `startIndex` ≥ 1 (else 400); creation order.
+- `GET /Users/{id}` and `GET /Groups/{id}`: Leapsome id, else externalId.
+- `POST /Users` with an existing userName (case-insensitive): `201 {}` (option `duplicate_create: "empty"`)
+  or `409 Username is already in use` ("conflict"). The domain must be an organisation domain (else 400).
+- `PATCH /Users/{id}`: plain object, `userName` required; only given fields change; enterprise fields
+  merge; manager strings resolve as Leapsome id, email, externalId; unknown → 400; "" or null clears;
+  PatchOp (`Operations`) → 400; a userName held by another user → 409 "Email address conflict".
+- Users carry `groups: [{value, display}]` (the only membership view); groups carry `members: []`.
+- Enterprise `department` is a team name: join that team (created if missing), leave the previous one.
+- Groups: displayName unique (case-insensitive, 409), ≤ 128 chars; PATCH adds `members` or, with
+  `replaceMembers: true`, replaces them; > 100 members or an unknown member id → 400.
+- No DELETE (405). 30 requests in any 1 s window across `/scim/v1` → 429, no Retry-After by default.
+
+Further choices of this sandbox (the spec is silent):
+- `POST /Users` applies only the fields the spec documents for it (userName, name, displayName, title,
+  photos, externalId). Enterprise fields, `manager`, `location` and `active` in a create body are
+  ignored: the spec says managers and teams are assigned with PATCH/PUT after all users exist. A new
+  user is active, titled "Colleague" unless given a title.
+- The create answer is the spec's create shape: `meta` is `{created: <epoch ms>, location}`, photos are
+  bare `{value}`, `externalId` is omitted when unset, `groups` is `[]`.
+- Other answers: `externalId` is null when unset, `displayName` falls back to "given family" and then to
+  userName, `name` always has givenName/familyName ("" when unknown), `emails` mirrors userName,
+  enterprise `employmentType` is "internal", `meta.version` is `W/"<n>"`, a top-level
+  `manager: {value}` appears only when a manager is set.
+- externalIds are unique per resource type: reusing one held by another user (or group) → 409.
+- Writes address users and groups by Leapsome id only (no externalId fallback for PATCH/PUT → 404).
+- A user cannot be their own manager (400); cycles are not checked. `additionalManagers` resolve like
+  `manager`. `costCenter` and `division` are team names like `department`.
+- Unknown attributes → 400 (read-only ones, `schemas`/`id`/`meta`/`emails`/`groups`, are ignored);
+  dates must be `YYYY-MM-DD`; `gender` is male/female/diverse; `active` must be a boolean.
+- `PUT` resets what the body omits (name, displayName, title, photos, externalId, manager, enterprise
+  fields and their teams) except `active`, which changes only when given.
+- The userName domain is checked when it changes (case-insensitively), so users made by hand in other
+  domains stay editable. A userName must look like an email.
+- `GET /Groups`: only `displayName eq` (case-insensitive); `count` 0..1000; no `count` returns all.
+- `POST /Groups` also accepts `members` (same rules as PATCH). `replaceMembers: true` without
+  `members` empties the team. Members are Leapsome user ids (no groups, no externalIds).
+- Path ids are percent-decoded. Content-Type is not checked; bodies must be JSON.
+- `GET /ServiceProviderConfig` needs the token too and uses the spec's SCIM-1 style shape.
+
+Admin endpoints (no auth, limits, faults or counting): see `sandbox/leapsome/admin.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from sandbox.core import Handler, Knobs, Request, Response, SandboxApp, SlidingWindowLimiter
+from sandbox.leapsome import API_TOKEN, render
+from sandbox.leapsome.admin import register_admin
+from sandbox.leapsome.changes import check_user_name, parse_user_body
+from sandbox.leapsome.model import Directory, Group, ScimError
+from sandbox.leapsome.seed import seed
+
+PREFIX = "/scim/v1"
+MAX_USERS_PAGE = 5000
+MAX_GROUPS_PAGE = 1000
+MAX_MEMBERS = 100
+MAX_GROUP_NAME = 128
+FILTER = re.compile(r'\s*(\w+)\s+eq\s+(?:"((?:[^"\\]|\\.)*)"|(\S+))\s*', re.IGNORECASE)
+DUPLICATE_CREATE = ("empty", "conflict")
+
+
+@dataclass
+class Options:
+    """Organisation behaviour, settable at start and through `POST /_admin/options`."""
+
+    duplicate_create: str = "empty"  # "empty": 201 {} for an existing userName; "conflict": 409
+    domains: list[str] = field(default_factory=lambda: ["acme.example"])
+
+    def update(self, changes: Any) -> None:
+        if not isinstance(changes, dict):
+            raise ValueError("options must be a JSON object")
+        for key, value in changes.items():
+            if key == "duplicate_create":
+                if value not in DUPLICATE_CREATE:
+                    raise ValueError(f"duplicate_create must be one of {DUPLICATE_CREATE}")
+                self.duplicate_create = value
+            elif key == "domains":
+                if not isinstance(value, list) or not value or not all(isinstance(d, str) and d for d in value):
+                    raise ValueError("domains must be a non-empty list of domain names")
+                self.domains = [d.lower() for d in value]
+            else:
+                raise ValueError(f"unknown option {key!r}; known: ['domains', 'duplicate_create']")
+
+
+class LeapsomeApp(SandboxApp):
+    """A Leapsome organisation served over its SCIM API."""
+
+    name = "leapsome"
+
+    def __init__(
+        self,
+        knobs: Knobs | None = None,
+        *,
+        duplicate_create: str = "empty",
+        domains: list[str] | None = None,
+        empty: bool = False,
+        preload_users: int = 0,
+    ) -> None:
+        super().__init__(knobs or Knobs(retry_after=False))
+        self.options = Options()
+        self.options.update({"duplicate_create": duplicate_create, "domains": domains or ["acme.example"]})
+        self.directory = Directory(seed=self.knobs.seed)
+        self.rate = SlidingWindowLimiter(30, 1.0)
+        seed(self.directory, empty=empty, preload_users=preload_users, domain=self.options.domains[0])
+        api: list[tuple[str, str, Callable[..., Response]]] = [
+            ("GET", "/Users", self.list_users),
+            ("POST", "/Users", self.create_user),
+            ("GET", "/Users/{user_id}", self.get_user),
+            ("PATCH", "/Users/{user_id}", self.patch_user),
+            ("PUT", "/Users/{user_id}", self.put_user),
+            ("GET", "/Groups", self.list_groups),
+            ("POST", "/Groups", self.create_group),
+            ("GET", "/Groups/{group_id}", self.get_group),
+            ("PATCH", "/Groups/{group_id}", self.patch_group),
+            ("GET", "/ServiceProviderConfig", self.service_provider_config),
+        ]
+        for method, path, handler in api:
+            self.route(method, PREFIX + path, self._guarded(handler), name=PREFIX + path)
+        register_admin(self)
+
+    # -- core hooks ------------------------------------------------------------------------------
+    def error_response(self, status: int, message: str) -> Response:
+        return Response(status=status, body=render.error(status, message))
+
+    def limiters_for(self, request: Request, route_name: str) -> list[SlidingWindowLimiter]:
+        return [self.rate] if route_name.startswith(PREFIX) else []
+
+    def _guarded(self, handler: Callable[..., Response]) -> Handler:
+        """Check the bearer token, hold the data lock, turn ScimError into the SCIM error shape."""
+
+        def guarded(request: Request, **params: str) -> Response:
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                return self.error_response(401, "Client is not sufficiently authorized")
+            if token.strip() != API_TOKEN:
+                return self.error_response(403, "Invalid token passed")
+            try:
+                with self.directory.lock:
+                    return handler(request, **{k: unquote(v) for k, v in params.items()})
+            except ScimError as exc:
+                return self.error_response(exc.status, exc.detail)
+
+        return guarded
+
+    # -- helpers ---------------------------------------------------------------------------------
+    @staticmethod
+    def _base(request: Request) -> str:
+        return f"http://{request.headers.get('host', '127.0.0.1')}{PREFIX}"
+
+    @staticmethod
+    def _body(request: Request) -> Any:
+        try:
+            return request.json()
+        except (ValueError, UnicodeDecodeError):
+            raise ScimError(400, "The request body is not valid JSON") from None
+
+    @staticmethod
+    def _paging(request: Request, maximum: int, default: int) -> tuple[int, int]:
+        def integer(name: str, fallback: int) -> int:
+            raw = request.arg(name)
+            if raw is None or raw == "":
+                return fallback
+            try:
+                return int(raw)
+            except ValueError:
+                raise ScimError(400, f"{name} must be an integer") from None
+
+        count, start = integer("count", default), integer("startIndex", 1)
+        if not 0 <= count <= maximum:
+            raise ScimError(400, f"count must be between 0 and {maximum}")
+        if start < 1:
+            raise ScimError(400, "startIndex must be 1 or more")
+        return count, start
+
+    @staticmethod
+    def _filter(request: Request, attribute: str) -> str | None:
+        raw = request.arg("filter")
+        if raw is None or raw.strip() == "":
+            return None
+        match = FILTER.fullmatch(raw)
+        if match is None or match.group(1).lower() != attribute.lower():
+            raise ScimError(400, f'Unsupported filter: only {attribute} eq "..." is supported')
+        quoted, bare = match.group(2), match.group(3)
+        return re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
+
+    # -- users -----------------------------------------------------------------------------------
+    def list_users(self, request: Request) -> Response:
+        count, start = self._paging(request, MAX_USERS_PAGE, MAX_USERS_PAGE)
+        wanted = self._filter(request, "userName")
+        d = self.directory
+        if wanted is not None:
+            found = d.user_by_name(wanted)
+            ids = [found.id] if found else []
+        else:
+            ids = d.user_order
+        page = ids[start - 1 : start - 1 + count]
+        base = self._base(request)
+        resources = [render.user(d, d.users[i], base) for i in page]
+        return Response(body=render.listing(resources, len(ids), start))
+
+    def get_user(self, request: Request, user_id: str) -> Response:
+        user = self.directory.find_user(user_id)
+        if user is None:
+            raise ScimError(404, "Resource not found")
+        return Response(body=render.user(self.directory, user, self._base(request)))
+
+    def create_user(self, request: Request) -> Response:
+        body = self._body(request)
+        if not isinstance(body, dict):
+            raise ScimError(400, "The request body must be a JSON object")
+        d = self.directory
+        name = body.get("userName")
+        if isinstance(name, str) and d.user_by_name(name) is not None:
+            if self.options.duplicate_create == "conflict":
+                raise ScimError(409, "Username is already in use")
+            return Response(status=201, body={})
+        changes = parse_user_body(d, None, body, create=True, domains=self.options.domains)
+        user = d.add_user(check_user_name(d, None, name, self.options.domains))
+        changes.apply(d, user)
+        return Response(status=201, body=render.created_user(d, user, self._base(request)))
+
+    def patch_user(self, request: Request, user_id: str) -> Response:
+        return self._write_user(request, user_id, replace=False)
+
+    def put_user(self, request: Request, user_id: str) -> Response:
+        return self._write_user(request, user_id, replace=True)
+
+    def _write_user(self, request: Request, user_id: str, replace: bool) -> Response:
+        d = self.directory
+        user = d.find_user(user_id, fallback_external=False)
+        if user is None:
+            raise ScimError(404, "Resource not found")
+        changes = parse_user_body(d, user, self._body(request), replace=replace, domains=self.options.domains)
+        changes.apply(d, user)
+        return Response(body=render.user(d, user, self._base(request)))
+
+    # -- groups ----------------------------------------------------------------------------------
+    def list_groups(self, request: Request) -> Response:
+        d = self.directory
+        count, start = self._paging(request, MAX_GROUPS_PAGE, 0)
+        wanted = self._filter(request, "displayName")
+        if wanted is not None:
+            found = d.group_by_name(wanted)
+            ids = [found.id] if found else []
+        else:
+            ids = d.group_order
+        if request.arg("count") in (None, ""):
+            count = len(ids)
+        base = self._base(request)
+        resources = [render.group(d.groups[i], base) for i in ids[start - 1 : start - 1 + count]]
+        return Response(body=render.listing(resources, len(ids), start))
+
+    def get_group(self, request: Request, group_id: str) -> Response:
+        group = self.directory.find_group(group_id)
+        if group is None:
+            raise ScimError(404, "Resource not found")
+        return Response(body=render.group(group, self._base(request)))
+
+    def create_group(self, request: Request) -> Response:
+        body = self._group_body(request, creating=True)
+        d = self.directory
+        name = body["displayName"]
+        if d.group_by_name(name) is not None:
+            raise ScimError(409, "The displayName is already in use within the organization")
+        external = body.get("externalId")
+        if external is not None and external in d.groups_by_external:
+            raise ScimError(409, "The externalId is already in use within the organization")
+        members = self._members(body)
+        group = d.add_group(name, external)
+        for user_id in members:
+            d.join(group, d.users[user_id])
+        return Response(status=201, body=render.group(group, self._base(request)))
+
+    def patch_group(self, request: Request, group_id: str) -> Response:
+        d = self.directory
+        group = d.find_group(group_id, fallback_external=False)
+        if group is None:
+            raise ScimError(404, "Resource not found")
+        body = self._group_body(request, creating=False)
+        if "displayName" in body:
+            holder = d.group_by_name(body["displayName"])
+            if holder is not None and holder.id != group.id:
+                raise ScimError(409, "The displayName is already in use within the organization")
+        external = body.get("externalId")
+        if external is not None and d.groups_by_external.get(external, group.id) != group.id:
+            raise ScimError(409, "The externalId is already in use within the organization")
+        members = self._members(body)
+        self._apply_group(group, body, members)
+        return Response(body=render.group(group, self._base(request)))
+
+    def _apply_group(self, group: Group, body: dict[str, Any], members: list[str]) -> None:
+        d = self.directory
+        if "displayName" in body:
+            d.rename_group(group, body["displayName"])
+        if "externalId" in body:
+            d.set_group_external_id(group, body["externalId"])
+        if body.get("replaceMembers"):
+            d.clear_members(group)
+        for user_id in members:
+            d.join(group, d.users[user_id])
+        d.touch_group(group)
+
+    def _group_body(self, request: Request, creating: bool) -> dict[str, Any]:
+        body = self._body(request)
+        if not isinstance(body, dict):
+            raise ScimError(400, "The request body must be a JSON object")
+        if "Operations" in body:
+            raise ScimError(400, "PatchOp bodies are not supported; send the group attributes as a plain object")
+        allowed = {"schemas", "displayName", "externalId", "members"} | ({"replaceMembers"} if not creating else set())
+        unknown = sorted(set(body) - allowed)
+        if unknown:
+            raise ScimError(400, f"Unknown attribute(s): {', '.join(unknown)}")
+        if creating or "displayName" in body:
+            name = body.get("displayName")
+            if name is None:
+                raise ScimError(400, "The displayName field is not set")
+            if not isinstance(name, str) or not name.strip():
+                raise ScimError(400, "The displayName field is malformed")
+            if len(name) > MAX_GROUP_NAME:
+                raise ScimError(400, f"The displayName field exceeds {MAX_GROUP_NAME} characters")
+        if body.get("externalId") is not None and not isinstance(body["externalId"], str):
+            raise ScimError(400, "The externalId field must be a string")
+        if not isinstance(body.get("replaceMembers", False), bool):
+            raise ScimError(400, "The replaceMembers field must be true or false")
+        return body
+
+    def _members(self, body: dict[str, Any]) -> list[str]:
+        """Validate `members`: at most 100 `{value: <Leapsome user id>}` of this organisation."""
+        members = body.get("members")
+        if members is None:
+            return []
+        if not isinstance(members, list):
+            raise ScimError(400, "The members field must be an array")
+        if len(members) > MAX_MEMBERS:
+            raise ScimError(400, f"The members array exceeds {MAX_MEMBERS} elements")
+        ids: list[str] = []
+        for member in members:
+            value = member.get("value") if isinstance(member, dict) else None
+            if not isinstance(value, str) or value not in self.directory.users:
+                raise ScimError(400, f"Member {value!r} is not a user of the organization")
+            ids.append(value)
+        return ids
+
+    # -- schemas ---------------------------------------------------------------------------------
+    def service_provider_config(self, _request: Request) -> Response:
+        docs = "https://api.leapsome.com/scim/v1/api-docs/"
+        return Response(
+            body={
+                "schemas": ["urn:scim:schemas:core:1.0"],
+                "documentationUrl": docs,
+                "patch": {"supported": True},
+                "bulk": {"supported": False},
+                "filter": {"supported": True},
+                "changePassword": {"supported": False},
+                "sort": {"supported": False},
+                "etag": {"supported": False},
+                "authenticationSchemes": {
+                    "name": "OAuth Bearer Token",
+                    "description": "The SCIM-Authentication-Token from the Leapsome admin area",
+                    "specUrl": "https://www.rfc-editor.org/info/rfc6750",
+                    "documentationUrl": docs,
+                },
+            }
+        )

@@ -1,0 +1,136 @@
+"""The Leapsome sandbox's seed, admin surface and CLI hooks: what tests, the demo and benchmarks drive."""
+
+from __future__ import annotations
+
+import argparse
+
+import requests
+
+from sandbox import leapsome
+from sandbox.core import Knobs, running
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+AUTH = {"Authorization": f"Bearer {leapsome.API_TOKEN}"}
+
+
+def plain_get(url: str, **kwargs) -> requests.Response:
+    """An unauthenticated call with a timeout (admin endpoints, auth checks)."""
+    return requests.get(url, timeout=30, **kwargs)
+
+
+def plain_patch(url: str, **kwargs) -> requests.Response:
+    """An unauthenticated call with a timeout (admin endpoints, auth checks)."""
+    return requests.patch(url, timeout=30, **kwargs)
+
+
+def plain_post(url: str, **kwargs) -> requests.Response:
+    """An unauthenticated call with a timeout (admin endpoints, auth checks)."""
+    return requests.post(url, timeout=30, **kwargs)
+
+
+def state(server) -> dict:
+    return plain_get(f"{server.url}/_admin/state").json()
+
+
+def test_default_seed_has_hand_made_users_and_team(leapsome_sandbox):
+    seeded = state(leapsome_sandbox)
+    users = {u["userName"]: u for u in seeded["users"]}
+    assert set(users) == {"office.manager@acme.example", "it.admin@acme.example"}
+    assert all(u["externalId"] is None and u["active"] for u in users.values())
+    [team] = seeded["groups"]
+    assert team["displayName"] == "Book Club"
+    assert team["externalId"] is None
+    assert team["members"] == sorted(u["id"] for u in users.values())
+    assert all(u["teams"] == [team["id"]] for u in users.values())
+    assert seeded["options"] == {"duplicate_create": "empty", "domains": ["acme.example"]}
+
+
+def test_empty_and_preloaded_seeds(leapsome_factory):
+    assert state(leapsome_factory(empty=True)) == {
+        "users": [],
+        "groups": [],
+        "options": {"duplicate_create": "empty", "domains": ["acme.example"]},
+    }
+    loaded = state(leapsome_factory(empty=True, preload_users=250, domains=["example.org"]))
+    names = [u["userName"] for u in loaded["users"]]
+    assert len(names) == len(set(names)) == 250
+    assert all(n.endswith("@example.org") for n in names)
+    assert len({u["id"] for u in loaded["users"]}) == 250
+
+
+def test_admin_creates_and_edits_users_like_a_leapsome_admin(leapsome_sandbox):
+    admin = f"{leapsome_sandbox.url}/_admin"
+    made = plain_post(
+        f"{admin}/users",
+        json={"userName": "contractor@outside.example", "title": "Consultant", ENTERPRISE: {"department": "Guests"}},
+    )
+    assert made.status_code == 201
+    assert made.json()["title"] == "Consultant"
+    assert plain_post(f"{admin}/users", json={"userName": "CONTRACTOR@outside.example"}).status_code == 409
+    edited = plain_patch(f"{admin}/users/contractor@outside.example", json={"title": "Hand-edited", "active": False})
+    assert edited.status_code == 200
+    assert edited.json()["title"] == "Hand-edited"
+    answer = plain_get(f"{leapsome_sandbox.url}/scim/v1/Users/{made.json()['id']}", headers=AUTH).json()
+    assert answer["title"] == "Hand-edited"
+    assert answer["active"] is False
+    assert [g["display"] for g in answer["groups"]] == ["Guests"]
+    assert plain_patch(f"{admin}/users/nobody", json={"title": "x"}).status_code == 404
+    assert plain_patch(f"{admin}/users/contractor@outside.example", json={"bogus": 1}).status_code == 400
+
+
+def test_admin_creates_and_edits_teams(leapsome_sandbox):
+    admin = f"{leapsome_sandbox.url}/_admin"
+    team = plain_post(f"{admin}/groups", json={"displayName": "Hand Team", "members": ["it.admin@acme.example"]}).json()
+    admin_user = next(u for u in state(leapsome_sandbox)["users"] if u["userName"] == "it.admin@acme.example")
+    assert team["members"] == [admin_user["id"]]
+    assert plain_post(f"{admin}/groups", json={"displayName": "hand team"}).status_code == 409
+    edited = plain_patch(
+        f"{admin}/groups/Hand Team", json={"displayName": "Hand Team 2", "members": ["office.manager@acme.example"]}
+    ).json()
+    assert edited["displayName"] == "Hand Team 2"
+    assert admin_user["id"] not in edited["members"]
+
+
+def test_admin_options_validate(leapsome_sandbox):
+    options = f"{leapsome_sandbox.url}/_admin/options"
+    assert plain_post(options, json={"duplicate_create": "maybe"}).status_code == 400
+    assert plain_post(options, json={"domains": []}).status_code == 400
+    assert plain_post(options, json={"colour": "red"}).status_code == 400
+    assert plain_post(options, json={"domains": ["A.example"]}).json()["domains"] == ["a.example"]
+    assert plain_get(options).json() == {"duplicate_create": "empty", "domains": ["a.example"]}
+
+
+def test_admin_requests_are_not_counted_or_limited(leapsome_sandbox):
+    for _ in range(40):
+        assert plain_get(f"{leapsome_sandbox.url}/_admin/state").status_code == 200
+    counters = plain_get(f"{leapsome_sandbox.url}/_admin/counters").json()
+    assert counters["total"] == 0
+
+
+def test_cli_hooks_build_the_app_without_retry_after():
+    parser = argparse.ArgumentParser()
+    leapsome.add_arguments(parser)
+    args = parser.parse_args(
+        ["--duplicate-create", "conflict", "--domain", "x.example", "--empty", "--preload-users", "3"]
+    )
+    knobs = Knobs(retry_after=True)
+    app = leapsome.app_from_args(args, knobs)
+    assert knobs.retry_after is False
+    with running(app) as server:
+        seeded = state(server)
+    assert seeded["options"] == {"duplicate_create": "conflict", "domains": ["x.example"]}
+    assert [u["userName"] for u in seeded["users"]] == [f"preloaded.user{n:06d}@x.example" for n in (1, 2, 3)]
+    assert leapsome.app_from_args(parser.parse_args(["--retry-after"]), knobs).knobs.retry_after is True
+
+
+def test_large_preload_is_indexed_and_paged(leapsome_factory):
+    server = leapsome_factory(rate_limit=False, preload_users=20_000)
+    with requests.Session() as http:
+        http.headers.update(AUTH)
+        last = http.get(
+            f"{server.url}/scim/v1/Users", params={"filter": 'userName eq "preloaded.user020000@acme.example"'}
+        )
+        assert last.json()["totalResults"] == 1
+        tail = http.get(f"{server.url}/scim/v1/Users", params={"startIndex": 19_999, "count": 10}).json()
+    assert tail["totalResults"] == 20_002
+    assert tail["itemsPerPage"] == 4
