@@ -1,0 +1,1 @@
+"""The `make demo` walk-through (run it with `python -m demo`)."""

@@ -1,0 +1,135 @@
+"""`make demo`: the real pipeline, end to end, against local Personio and Leapsome sandboxes.
+
+Starts both sandboxes (a generated company of a few hundred people; a Leapsome with a couple of hand-made
+users and a hand-made team), runs `meltano run tap-personio target-leapsome`, shows what Leapsome holds,
+changes a few things in Personio (a hire, a leaver, a department move, a supervisor change), runs again
+incrementally, shows what changed, and stops the sandboxes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sys
+import time
+from typing import Any
+
+from harness.leapsome_view import LeapsomeView, changes
+from harness.meltano import MeltanoProject
+from harness.processes import ROOT, Sandboxes, SandboxProcess
+
+PERSONIO_PORT, LEAPSOME_PORT = 8765, 8766  # what the `dev` environment in meltano.yml points at
+EMPLOYEES = 300
+WORKDIR = ROOT / ".demo"
+
+
+def step(title: str) -> None:
+    print(f"\n== {title}", flush=True)
+
+
+def run_sync(project: MeltanoProject, label: str) -> None:
+    started = time.monotonic()
+    result = project.run("run", "tap-personio", "target-leapsome")
+    (WORKDIR / f"{label}.log").write_text(result.stdout + result.stderr)
+    if result.returncode != 0:
+        print(result.stderr[-6000:])
+        raise SystemExit(f"meltano run failed ({result.returncode}); full log in .demo/{label}.log")
+    print(f"meltano run tap-personio target-leapsome: ok in {time.monotonic() - started:.1f} s")
+    summary = [line for line in result.stderr.splitlines() if "summary" in line.lower() or "plan:" in line.lower()]
+    for line in summary[-12:]:
+        print("  " + line.split("] ", 1)[-1][:200])
+
+
+def show(view: LeapsomeView) -> None:
+    for label, count in view.counts():
+        print(f"  {label:<42} {count:>5}")
+    managed = sorted((u for u in view.synced_users() if u.get("manager")), key=lambda u: u["userName"])
+    print("  a few synced users:")
+    for user in managed[:5]:
+        print("    " + view.describe(user))
+    for team in view.hand_made_teams():
+        members = ", ".join(view.name(m) for m in team["members"])
+        print(f"  hand-made team {team['displayName']!r} (untouched): {members}")
+
+
+def pick_changes(personio: SandboxProcess) -> list[tuple[str, str, dict[str, Any]]]:
+    """Choose a hire, a leaver, a department move and a supervisor change from the company's data."""
+    people = personio.admin("GET", "employees")
+    departments = personio.admin("GET", "departments")
+    active = [p for p in people if p["status"] == "active"]
+    supervisors = {p["supervisor"]["id"] for p in people if p.get("supervisor")}
+    root = next(p for p in active if not p.get("supervisor"))
+    leaves = [p for p in active if p["id"] not in supervisors and p.get("supervisor")]
+    leaver, mover, rehomed = leaves[0], leaves[1], leaves[2]
+    new_department = next(d for d in departments if d["id"] != mover["department"]["id"])
+    today = dt.date.today().isoformat()
+    hire = {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": "Ada.Lovelace@acme.example",
+        "status": "active",
+        "position": "Staff Engineer",
+        "hire_date": today,
+        "department": root["department"]["id"],
+        "supervisor": root["id"],
+    }
+    return [
+        ("hire Ada Lovelace", "POST employees", hire),
+        (f"{leaver['first_name']} {leaver['last_name']} leaves", f"PATCH employees/{leaver['id']}",
+         {"status": "inactive", "termination_date": today}),
+        (f"{mover['first_name']} {mover['last_name']} moves to {new_department['name']}",
+         f"PATCH employees/{mover['id']}", {"department": new_department["id"]}),
+        (f"{rehomed['first_name']} {rehomed['last_name']} now reports to {root['first_name']} {root['last_name']}",
+         f"PATCH employees/{rehomed['id']}", {"supervisor": root["id"]}),
+    ]  # fmt: skip
+
+
+def main() -> int:
+    shutil.rmtree(WORKDIR, ignore_errors=True)
+    WORKDIR.mkdir()
+    with Sandboxes() as sandboxes:
+        step(f"Starting the sandboxes (Personio with {EMPLOYEES} employees; Leapsome with hand-made users)")
+        personio = sandboxes.start(
+            "personio", PERSONIO_PORT, "--employees", str(EMPLOYEES), log=WORKDIR / "personio.log"
+        )
+        leapsome = sandboxes.start("leapsome", LEAPSOME_PORT, log=WORKDIR / "leapsome.log")
+        print(f"  Personio sandbox: {personio.url}    Leapsome sandbox: {leapsome.url}/scim/v1")
+        project = MeltanoProject(personio.url, leapsome.url, f"sqlite:///{WORKDIR / 'meltano.db'}")
+
+        step("Installing the plugins into Meltano (meltano install)")
+        project.run("install", check=True, timeout=900)
+
+        step("First run: a complete snapshot of Personio into Leapsome")
+        run_sync(project, "run-1")
+        first = LeapsomeView.from_state(leapsome.admin("GET", "state"))
+        show(first)
+
+        step("Changing Personio")
+        for title, call, body in pick_changes(personio):
+            method, path = call.split(" ", 1)
+            personio.admin(method, path, body)
+            print(f"  {title}")
+
+        step("Second run: incremental (only what changed since the bookmark)")
+        leapsome.admin("POST", "counters/reset")
+        run_sync(project, "run-2")
+        second = LeapsomeView.from_state(leapsome.admin("GET", "state"))
+        counters = leapsome.admin("GET", "counters")
+        print(f"  Leapsome requests: {counters['reads']} reads, {counters['writes']} writes")
+        print("  what changed in Leapsome:")
+        for line in changes(first, second) or ["(nothing)"]:
+            print("    " + line)
+
+        step("Third run: nothing changed, so nothing is written")
+        leapsome.admin("POST", "counters/reset")
+        run_sync(project, "run-3")
+        counters = leapsome.admin("GET", "counters")
+        print(f"  Leapsome requests: {counters['reads']} reads, {counters['writes']} writes")
+
+        step("Stopping the sandboxes")
+    print("done; logs in .demo/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
