@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 ONE_HOUR = timedelta(hours=1)
 TWO_HOURS = timedelta(hours=2)
@@ -23,11 +24,17 @@ def _last_sunday(year: int, month: int) -> date:
     return last - timedelta(days=(last.weekday() + 1) % 7)
 
 
+@lru_cache(maxsize=512)
+def _summer(year: int) -> tuple[datetime, datetime]:
+    start = datetime.combine(_last_sunday(year, 3), datetime.min.time(), UTC) + ONE_HOUR
+    end = datetime.combine(_last_sunday(year, 10), datetime.min.time(), UTC) + ONE_HOUR
+    return start, end
+
+
 def berlin_offset(instant: datetime) -> timedelta:
     """The Europe/Berlin UTC offset in force at an aware instant."""
     utc = instant.astimezone(UTC)
-    start = datetime.combine(_last_sunday(utc.year, 3), datetime.min.time(), UTC) + ONE_HOUR
-    end = datetime.combine(_last_sunday(utc.year, 10), datetime.min.time(), UTC) + ONE_HOUR
+    start, end = _summer(utc.year)
     return TWO_HOURS if start <= utc < end else ONE_HOUR
 
 
@@ -42,11 +49,11 @@ def berlin_to_utc(local: datetime) -> datetime:
 def render_instant(instant: datetime) -> str:
     """`2026-01-05T10:00:00+01:00`: how Personio v1 writes timestamps."""
     offset = berlin_offset(instant)
-    local = instant.astimezone(UTC).replace(tzinfo=None) + offset
-    hours = int(offset.total_seconds()) // 3600
-    return f"{local:%Y-%m-%dT%H:%M:%S}+{hours:02d}:00"
+    local = (instant + offset).replace(tzinfo=None, microsecond=0)
+    return local.isoformat() + ("+02:00" if offset == TWO_HOURS else "+01:00")
 
 
+@lru_cache(maxsize=65_536)
 def render_date(day: date) -> str:
     """A calendar date as Personio v1 writes it: Berlin midnight with its offset."""
     return render_instant(berlin_to_utc(datetime.combine(day, datetime.min.time())))

@@ -48,38 +48,120 @@ class Org:
 
 # (display, ascii) pairs; the ascii form builds the email address.
 FIRST_NAMES = [
-    ("Anna", "anna"), ("Jürgen", "juergen"), ("Łukasz", "lukasz"), ("Zoë", "zoe"), ("Søren", "soeren"),
-    ("Chloé", "chloe"), ("Małgorzata", "malgorzata"), ("Björn", "bjoern"), ("José", "jose"),
-    ("Renée", "renee"), ("Mehmet", "mehmet"), ("Ayşe", "ayse"), ("伟", "wei"), ("秀英", "xiuying"),
-    ("Thị Minh Anh", "minhanh"), ("Quốc Bảo", "quocbao"), ("Olivia", "olivia"), ("Noah", "noah"),
-    ("Fatima", "fatima"), ("Liam", "liam"), ("Emma", "emma"), ("Håkon", "haakon"), ("Paweł", "pawel"),
-    ("Ingrid", "ingrid"), ("Matthäus", "matthaeus"), ("Élodie", "elodie"), ("Kateřina", "katerina"),
-    ("Sven", "sven"), ("Priya", "priya"), ("Kenji", "kenji"), ("Amélie", "amelie"), ("Grzegorz", "grzegorz"),
+    ("Anna", "anna"),
+    ("Jürgen", "juergen"),
+    ("Łukasz", "lukasz"),
+    ("Zoë", "zoe"),
+    ("Søren", "soeren"),
+    ("Chloé", "chloe"),
+    ("Małgorzata", "malgorzata"),
+    ("Björn", "bjoern"),
+    ("José", "jose"),
+    ("Renée", "renee"),
+    ("Mehmet", "mehmet"),
+    ("Ayşe", "ayse"),
+    ("伟", "wei"),
+    ("秀英", "xiuying"),
+    ("Thị Minh Anh", "minhanh"),
+    ("Quốc Bảo", "quocbao"),
+    ("Olivia", "olivia"),
+    ("Noah", "noah"),
+    ("Fatima", "fatima"),
+    ("Liam", "liam"),
+    ("Emma", "emma"),
+    ("Håkon", "haakon"),
+    ("Paweł", "pawel"),
+    ("Ingrid", "ingrid"),
+    ("Matthäus", "matthaeus"),
+    ("Élodie", "elodie"),
+    ("Kateřina", "katerina"),
+    ("Sven", "sven"),
+    ("Priya", "priya"),
+    ("Kenji", "kenji"),
+    ("Amélie", "amelie"),
+    ("Grzegorz", "grzegorz"),
 ]
 LAST_NAMES = [
-    ("Müller", "mueller"), ("Schäfer", "schaefer"), ("Wróblewski", "wroblewski"), ("Łęcka", "lecka"),
-    ("Nguyễn", "nguyen"), ("Trần", "tran"), ("王", "wang"), ("李", "li"), ("Jørgensen", "joergensen"),
-    ("Dubois", "dubois"), ("Lefèvre", "lefevre"), ("García", "garcia"), ("Öztürk", "oeztuerk"),
-    ("Smith", "smith"), ("O'Brien", "obrien"), ("Bergmann", "bergmann"), ("Novák", "novak"),
-    ("Kowalska", "kowalska"), ("Håland", "haaland"), ("Fischer", "fischer"), ("Weiß", "weiss"),
-    ("Sørensen", "soerensen"), ("Martínez", "martinez"), ("Phạm", "pham"), ("Schmidt-Lüders", "schmidtlueders"),
-    ("van der Berg", "vanderberg"), ("Tanaka", "tanaka"), ("Patel", "patel"), ("Zieliński", "zielinski"),
+    ("Müller", "mueller"),
+    ("Schäfer", "schaefer"),
+    ("Wróblewski", "wroblewski"),
+    ("Łęcka", "lecka"),
+    ("Nguyễn", "nguyen"),
+    ("Trần", "tran"),
+    ("王", "wang"),
+    ("李", "li"),
+    ("Jørgensen", "joergensen"),
+    ("Dubois", "dubois"),
+    ("Lefèvre", "lefevre"),
+    ("García", "garcia"),
+    ("Öztürk", "oeztuerk"),
+    ("Smith", "smith"),
+    ("O'Brien", "obrien"),
+    ("Bergmann", "bergmann"),
+    ("Novák", "novak"),
+    ("Kowalska", "kowalska"),
+    ("Håland", "haaland"),
+    ("Fischer", "fischer"),
+    ("Weiß", "weiss"),
+    ("Sørensen", "soerensen"),
+    ("Martínez", "martinez"),
+    ("Phạm", "pham"),
+    ("Schmidt-Lüders", "schmidtlueders"),
+    ("van der Berg", "vanderberg"),
+    ("Tanaka", "tanaka"),
+    ("Patel", "patel"),
+    ("Zieliński", "zielinski"),
 ]
 DEPARTMENT_NAMES = [
-    "Engineering", "Sales & Marketing", "Operations", "People & Culture", "Finance", "Customer Support",
-    "Product", "Platform", "Data & Analytics", "Legal", "Design", "Security", "Infrastructure",
-    "Customer Success", "Partnerships", "Procurement", "Facilities", "Quality Assurance",
-    "Research", "Growth", "Mobile", "Payments", "Internal Tools", "Field Sales", "Inside Sales",
-    "Recruiting", "Learning & Development", "Controlling", "Accounting", "Communications",
+    "Engineering",
+    "Sales & Marketing",
+    "Operations",
+    "People & Culture",
+    "Finance",
+    "Customer Support",
+    "Product",
+    "Platform",
+    "Data & Analytics",
+    "Legal",
+    "Design",
+    "Security",
+    "Infrastructure",
+    "Customer Success",
+    "Partnerships",
+    "Procurement",
+    "Facilities",
+    "Quality Assurance",
+    "Research",
+    "Growth",
+    "Mobile",
+    "Payments",
+    "Internal Tools",
+    "Field Sales",
+    "Inside Sales",
+    "Recruiting",
+    "Learning & Development",
+    "Controlling",
+    "Accounting",
+    "Communications",
 ]
 REGIONS = ["DACH", "Nordics", "Poland", "France", "Iberia", "UK", "Benelux", "APAC", "Americas", "Vietnam"]
 OFFICES = ["Berlin", "München", "Kraków", "København", "Lisboa", "Hà Nội", "Remote"]
 SUBCOMPANIES = ["Acme GmbH", "Acme Sp. z o.o.", "Acme ApS"]
 TEAM_WORDS = ["Falcon", "Otter", "Kestrel", "Lynx", "Heron", "Badger", "Orca", "Ibis", "Wolf", "Puma"]
 POSITIONS = [
-    "Software Engineer", "Senior Software Engineer", "Account Executive", "Customer Support Specialist",
-    "Product Manager", "Data Analyst", "Designer", "Recruiter", "Accountant", "Office Manager",
-    "Operations Associate", "Security Engineer", "Team Lead",
+    "Software Engineer",
+    "Senior Software Engineer",
+    "Account Executive",
+    "Customer Support Specialist",
+    "Product Manager",
+    "Data Analyst",
+    "Designer",
+    "Recruiter",
+    "Accountant",
+    "Office Manager",
+    "Operations Associate",
+    "Security Engineer",
+    "Team Lead",
 ]
 TITLES = [None, None, None, None, "Dr", "Prof. Dr", "Mag."]
 TERMINATION_TYPES = ["resignation", "dismissal", "contract_expired", "mutual_agreement"]
@@ -105,7 +187,7 @@ def _abbreviation(name: str) -> str:
     return letters.upper()[:6]
 
 
-def _make_email(first: str, last: str, used: set[str], rng: random.Random) -> str:
+def _make_email(first: str, last: str, used: dict[str, int], rng: random.Random) -> str:
     style = rng.random()
     if style < 0.55:
         local = f"{first}.{last}"
@@ -115,11 +197,10 @@ def _make_email(first: str, last: str, used: set[str], rng: random.Random) -> st
         local = f"{first[0]}{last}"
     else:
         local = f"{first.upper()}.{last.capitalize()}"
-    candidate, number = local, 2
-    while candidate.lower() in used:
-        candidate = f"{local}{number}"
-        number += 1
-    used.add(candidate.lower())
+    # numbered suffixes never collide with a bare local part: no name ends in a digit
+    number = used.get(local.lower(), 0) + 1
+    used[local.lower()] = number
+    candidate = local if number == 1 else f"{local}{number}"
     return f"{candidate}@{DOMAIN}"
 
 
@@ -143,7 +224,7 @@ def generate(size: int, seed: int = 1) -> Org:
     dept_count = max(3, round(size / 25))
     dept_ids = sorted(rng.sample(range(100_000, 999_999), dept_count))
     departments: dict[int, Department] = {}
-    top_level = max(3, min(8, dept_count // 6 or 3))
+    top_level = max(1, min(8, dept_count // 6))
     for index, (dept_id, name) in enumerate(zip(dept_ids, _department_names(dept_count, rng), strict=True)):
         parent = None if index < top_level else dept_ids[rng.randrange(min(index, top_level * 4))]
         departments[dept_id] = Department(dept_id, name, parent, _abbreviation(name), f"The {name} department")
@@ -157,10 +238,13 @@ def generate(size: int, seed: int = 1) -> Org:
     }
     cost_centers = {80_000 + i: f"CC {1000 + i * 10}" for i in range(max(4, dept_count // 4))}
 
+    office_ids, team_ids, subcompany_ids = list(offices), list(teams), list(subcompanies)
+    cost_center_ids = list(cost_centers)
+    value_keys: list[str] = []
     ids = sorted(rng.sample(range(1_000, 1_000 + size * 20), size))
     slots = list(range(size))
     rng.shuffle(slots)  # slot order = tree order; id order differs
-    used_emails: set[str] = set()
+    used_emails: dict[str, int] = {}
     employees: list[Employee] = []
     dept_list = list(departments)
     heads: dict[int, int] = {}  # department -> head employee id
@@ -194,8 +278,9 @@ def generate(size: int, seed: int = 1) -> Org:
         hire = EPOCH.date() - timedelta(days=rng.randint(30, 3650))
         if status == "onboarding":
             hire = EPOCH.date() + timedelta(days=rng.randint(5, 90))
-        created = datetime.combine(min(hire, EPOCH.date()) - timedelta(days=rng.randint(5, 60)),
-                                   datetime.min.time(), UTC) + timedelta(seconds=rng.randint(28_800, 64_800))
+        created = datetime.combine(
+            min(hire, EPOCH.date()) - timedelta(days=rng.randint(5, 60)), datetime.min.time(), UTC
+        ) + timedelta(seconds=rng.randint(28_800, 64_800))
         span = int((EPOCH - created).total_seconds())
         modified = created + timedelta(seconds=rng.randint(span // 3, span))
         termination: date | None = None
@@ -220,11 +305,11 @@ def generate(size: int, seed: int = 1) -> Org:
             "termination_reason": rng.choice(TERMINATION_REASONS) if termination else None,
             "last_working_day": termination - timedelta(days=rng.randint(0, 14)) if termination else None,
             "probation_period_end": hire + timedelta(days=180),
-            "subcompany": rng.choice(list(subcompanies)),
-            "office": rng.choice(list(offices)),
+            "subcompany": rng.choice(subcompany_ids),
+            "office": rng.choice(office_ids),
             "department": dept_id,
-            "cost_centers": _cost_centers(rng, list(cost_centers)),
-            "team": rng.choice(list(teams)) if rng.random() < 0.75 else None,
+            "cost_centers": _cost_centers(rng, cost_center_ids),
+            "team": rng.choice(team_ids) if rng.random() < 0.75 else None,
             "dynamic_21827": f"DE{rng.randint(10, 99)} {rng.randint(1000, 9999)} {rng.randint(1000, 9999)} 00"
             if rng.random() < 0.8
             else None,
@@ -237,7 +322,8 @@ def generate(size: int, seed: int = 1) -> Org:
             "dynamic_40115": f"@{first_ascii}.{last_ascii}" if rng.random() < 0.6 else None,
         }
         changed = dict.fromkeys(values, created)
-        for key in rng.sample(sorted(values), rng.randint(1, 2)):
+        value_keys = value_keys or sorted(values)
+        for key in rng.sample(value_keys, rng.randint(1, 2)):
             changed[key] = modified
         employees.append(Employee(emp_id, values, created, modified, changed))
 

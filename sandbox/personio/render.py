@@ -117,9 +117,9 @@ def plain(org: Org, people: dict[int, Employee], person: Employee) -> JSON:
             ]
         else:
             out[key] = raw
-    out["custom_attributes"] = {
-        d.key: (person.values.get(d.key).isoformat() if d.kind == catalog.DATE and person.values.get(d.key) else
-                person.values.get(d.key))
-        for d in catalog.CUSTOM
-    }
+    out["custom_attributes"] = {d.key: _plain_value(person.values.get(d.key)) for d in catalog.CUSTOM}
     return out
+
+
+def _plain_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value

@@ -1,6 +1,7 @@
-"""The value types the planner reasons about: Personio employees as the target needs them, and Leapsome
-users and teams as read through SCIM. Parsing SCIM resources lives here so that one module owns the
-mapping between Leapsome's wire shape and the fields the sync manages.
+"""The value types the planner reasons about: Personio employees and Leapsome users and teams.
+
+Parsing SCIM resources lives here so that one module owns the mapping between Leapsome's wire shape
+and the fields the sync manages.
 """
 
 from __future__ import annotations

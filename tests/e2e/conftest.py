@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from harness.meltano import MeltanoProject
+from harness.postgres import PostgresUnavailable, temporary_server
 
 
 @pytest.fixture(scope="session")
@@ -18,9 +20,7 @@ def meltano_installed() -> None:
 
 
 @pytest.fixture
-def pipeline(
-    meltano_installed: None, personio_sandbox, leapsome_sandbox, tmp_path: Path
-) -> MeltanoProject:
+def pipeline(meltano_installed: None, personio_sandbox, leapsome_sandbox, tmp_path: Path) -> MeltanoProject:
     """A Meltano project wired to this test's sandboxes, with its own SQLite system database."""
     return MeltanoProject(
         personio_url=personio_sandbox.url,
@@ -37,3 +37,19 @@ def make_pipeline(meltano_installed: None, tmp_path: Path) -> Callable[..., Melt
         return MeltanoProject(personio_url, leapsome_url, database_uri or f"sqlite:///{tmp_path / 'meltano.db'}")
 
     return make
+
+
+@pytest.fixture(scope="session")
+def postgres_uri() -> Iterator[str]:
+    """A private PostgreSQL server (installed from Debian when missing) for Meltano's system database."""
+    try:
+        server = temporary_server()
+        uri = server.__enter__()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"{exc} (CI installs it; run `make test` as root to include this test)")
+    try:
+        yield uri
+    finally:
+        server.__exit__(None, None, None)

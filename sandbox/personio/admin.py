@@ -1,0 +1,131 @@
+"""The Personio sandbox's `/_admin` routes: mutate the company, switch quirks on, read data back plainly."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sandbox.core import JSON, Request, Response
+from sandbox.personio.org import Department
+from sandbox.personio.store import DirectoryError
+
+if TYPE_CHECKING:
+    from sandbox.personio.app import PersonioSandbox
+
+
+def _department_json(department: Department) -> JSON:
+    return {"id": department.id, "name": department.name, "parent_id": department.parent_id}
+
+
+def _error(status: int, message: str) -> Response:
+    return Response(status=status, body={"error": message})
+
+
+def _object_body(request: Request) -> JSON | None:
+    try:
+        body = request.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def register(app: PersonioSandbox) -> None:
+    """Attach the admin routes to `app` (see the package docstring for the list)."""
+    directory = app.directory
+
+    def guarded(action: Any) -> Response:
+        try:
+            with app.lock:
+                return action()  # type: ignore[no-any-return]
+        except DirectoryError as exc:
+            return _error(exc.status, str(exc))
+
+    def list_employees(_request: Request) -> Response:
+        with app.lock:
+            return Response(body=[directory.plain(i) for i in directory.ids])
+
+    def get_employee(_request: Request, employee_id: str) -> Response:
+        with app.lock:
+            if not employee_id.isdigit() or int(employee_id) not in directory.people:
+                return _error(404, f"no employee {employee_id}")
+            return Response(body=directory.plain(int(employee_id)))
+
+    def hire(request: Request) -> Response:
+        body = _object_body(request)
+        if body is None:
+            return _error(400, "send a JSON object of employee fields")
+        return guarded(lambda: Response(status=201, body=directory.hire(body)))
+
+    def update(request: Request, employee_id: str) -> Response:
+        body = _object_body(request)
+        if body is None or not employee_id.isdigit():
+            return _error(400, "send a JSON object of employee fields")
+        return guarded(lambda: Response(body=directory.update(int(employee_id), body)))
+
+    def delete(_request: Request, employee_id: str) -> Response:
+        if not employee_id.isdigit():
+            return _error(404, f"no employee {employee_id}")
+
+        def action() -> Response:
+            directory.delete(int(employee_id))
+            return Response(status=204)
+
+        return guarded(action)
+
+    def list_departments(_request: Request) -> Response:
+        with app.lock:
+            return Response(body=[_department_json(d) for d in directory.org.departments.values()])
+
+    def create_department(request: Request) -> Response:
+        body = _object_body(request)
+        if body is None or not isinstance(body.get("name"), str) or not body["name"]:
+            return _error(400, "send {name, parent_id?}")
+        parent = body.get("parent_id")
+        return guarded(
+            lambda: Response(status=201, body=_department_json(directory.create_department(body["name"], parent)))
+        )
+
+    def rename_department(request: Request, department_id: str) -> Response:
+        body = _object_body(request)
+        if body is None or not isinstance(body.get("name"), str) or not department_id.isdigit():
+            return _error(400, "send {name}")
+        return guarded(
+            lambda: Response(body=_department_json(directory.rename_department(int(department_id), body["name"])))
+        )
+
+    def expire_tokens(_request: Request) -> Response:
+        app.tokens.expire_all()
+        return Response(body={"expired": True})
+
+    def get_whitelist(_request: Request) -> Response:
+        with app.lock:
+            return Response(body={"hidden": sorted(directory.hidden)})
+
+    def set_whitelist(request: Request) -> Response:
+        body = _object_body(request)
+        hidden = body.get("hidden") if body else None
+        if not isinstance(hidden, list) or not all(isinstance(k, str) for k in hidden):
+            return _error(400, 'send {"hidden": [attribute keys]}')
+
+        def action() -> Response:
+            directory.set_hidden(set(hidden))
+            return get_whitelist(request)
+
+        return guarded(action)
+
+    def malformed(_request: Request) -> Response:
+        with app.lock:
+            app.malformed_next_page = True
+        return Response(body={"malformed_next_page": True})
+
+    app.admin("GET", "/_admin/employees", "employees", list_employees)
+    app.admin("POST", "/_admin/employees", "hire", hire)
+    app.admin("GET", "/_admin/employees/{employee_id}", "employee", get_employee)
+    app.admin("PATCH", "/_admin/employees/{employee_id}", "update", update)
+    app.admin("DELETE", "/_admin/employees/{employee_id}", "delete", delete)
+    app.admin("GET", "/_admin/departments", "departments", list_departments)
+    app.admin("POST", "/_admin/departments", "department-create", create_department)
+    app.admin("PATCH", "/_admin/departments/{department_id}", "department-rename", rename_department)
+    app.admin("POST", "/_admin/tokens/expire", "tokens-expire", expire_tokens)
+    app.admin("GET", "/_admin/whitelist", "whitelist", get_whitelist)
+    app.admin("POST", "/_admin/whitelist", "whitelist-set", set_whitelist)
+    app.admin("POST", "/_admin/malformed-next-page", "malformed-next-page", malformed)

@@ -1,0 +1,308 @@
+"""The sandbox's employee directory: indexes, cached renderings and every mutation.
+
+Lookups never scan all employees: ids are kept sorted (paging is a slice), emails and supervisors
+are indexed, and last-modified times live in a sorted list searched with bisect. Each employee's
+wrapped attributes and their JSON encoding are cached and dropped when anything they show changes.
+Callers hold `SandboxApp.lock` around every call.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections import OrderedDict
+from datetime import date, datetime
+from typing import Any
+
+from sandbox.core import JSON
+from sandbox.personio import attributes as catalog
+from sandbox.personio.clock import now, parse_utc
+from sandbox.personio.org import DOMAIN, Department, Employee, Org
+from sandbox.personio.render import plain, wrapped_attributes
+
+
+class DirectoryError(ValueError):
+    """A rejected admin mutation; `status` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Directory:
+    def __init__(self, org: Org) -> None:
+        self.org = org
+        self.people: dict[int, Employee] = {e.id: e for e in org.employees}
+        self.ids: list[int] = sorted(self.people)
+        self.by_email: dict[str, int] = {str(e.values["email"]).lower(): e.id for e in org.employees}
+        self.reports: dict[int, set[int]] = {}
+        for person in org.employees:
+            boss = person.values.get("supervisor")
+            if boss is not None:
+                self.reports.setdefault(boss, set()).add(person.id)
+        self.modified: list[tuple[datetime, int]] = sorted((e.last_modified_at, e.id) for e in org.employees)
+        self.hidden: set[str] = set()
+        self._wrapped: dict[int, JSON] = {}
+        self._encoded: dict[int, bytes] = {}
+        self._queries: OrderedDict[tuple[Any, ...], list[int]] = OrderedDict()
+        self.version = 0
+
+    # -- reading ------------------------------------------------------------------------------
+    def wrapped(self, emp_id: int) -> JSON:
+        cached = self._wrapped.get(emp_id)
+        if cached is None:
+            cached = wrapped_attributes(self.org, self.people, self.people[emp_id], self.hidden)
+            self._wrapped[emp_id] = cached
+        return cached
+
+    def encoded(self, emp_id: int) -> bytes:
+        """`{"type":"Employee","attributes":{...}}` as JSON bytes, cached."""
+        cached = self._encoded.get(emp_id)
+        if cached is None:
+            item = {"type": "Employee", "attributes": self.wrapped(emp_id)}
+            cached = json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            self._encoded[emp_id] = cached
+        return cached
+
+    def plain(self, emp_id: int) -> JSON:
+        return plain(self.org, self.people, self.people[emp_id])
+
+    def select(self, since: datetime | None, email: str | None, attrs: list[str] | None) -> list[int]:
+        """Ids (ascending) matching a v1 employees query; cached until the next mutation."""
+        key = (self.version, since, email, tuple(attrs) if attrs else None)
+        hit = self._queries.get(key)
+        if hit is not None:
+            self._queries.move_to_end(key)
+            return hit
+        if since is not None:
+            start = bisect.bisect_right(self.modified, (since, 2**63))
+            candidates = [emp_id for _, emp_id in self.modified[start:]]
+            if attrs:
+                wanted = [a for a in attrs if a in catalog.BY_KEY]
+                candidates = [c for c in candidates if any(self._changed_at(c, a) > since for a in wanted)]
+            result = sorted(candidates)
+        elif email is not None:
+            found = self.by_email.get(email.lower())
+            result = [found] if found is not None else []
+        else:
+            result = self.ids
+        self._queries[key] = result
+        if len(self._queries) > 64:
+            self._queries.popitem(last=False)
+        return result
+
+    def _changed_at(self, emp_id: int, key: str) -> datetime:
+        person = self.people[emp_id]
+        if key == "last_modified_at":
+            return person.last_modified_at
+        if key in ("id", "created_at"):
+            return person.created_at
+        return person.changed.get(key, person.created_at)
+
+    # -- cache upkeep -------------------------------------------------------------------------
+    def _forget(self, emp_id: int) -> None:
+        self._wrapped.pop(emp_id, None)
+        self._encoded.pop(emp_id, None)
+
+    def _touched(self) -> None:
+        self.version += 1
+        self._queries.clear()
+
+    def set_hidden(self, keys: set[str]) -> None:
+        unknown = keys - set(catalog.BY_KEY)
+        if unknown:
+            raise DirectoryError(400, f"unknown attributes: {sorted(unknown)}")
+        self.hidden = keys - {"id"}
+        self._wrapped.clear()
+        self._encoded.clear()
+        self._touched()
+
+    # -- mutations ----------------------------------------------------------------------------
+    def _set_modified(self, person: Employee, when: datetime) -> None:
+        index = bisect.bisect_left(self.modified, (person.last_modified_at, person.id))
+        if index < len(self.modified) and self.modified[index] == (person.last_modified_at, person.id):
+            del self.modified[index]
+        person.last_modified_at = when
+        bisect.insort(self.modified, (when, person.id))
+
+    def _coerce(self, key: str, value: Any, emp_id: int | None) -> Any:
+        definition = catalog.BY_KEY.get(key)
+        if definition is None or key not in catalog.SETTABLE:
+            raise DirectoryError(400, f"attribute {key!r} cannot be set")
+        if value is None:
+            if key in ("email", "first_name", "last_name", "status"):
+                raise DirectoryError(400, f"{key} is required")
+            return None
+        if definition.kind == catalog.DATE:
+            try:
+                return date.fromisoformat(str(value)[:10])
+            except ValueError as exc:
+                raise DirectoryError(400, f"{key}: not a date: {value!r}") from exc
+        if definition.kind == catalog.RELATION:
+            tables: dict[str, dict[int, Any]] = {
+                "Department": dict(self.org.departments),
+                "Office": self.org.offices,
+                "Team": self.org.teams,
+                "Subcompany": self.org.subcompanies,
+            }
+            table = tables[definition.relation_type]
+            if not isinstance(value, int) or value not in table:
+                raise DirectoryError(400, f"{key}: unknown id {value!r}")
+            return value
+        if key == "supervisor":
+            return self._check_supervisor(value, emp_id)
+        if key == "cost_centers":
+            if not isinstance(value, list) or any(
+                not isinstance(c, dict) or c.get("id") not in self.org.cost_centers for c in value
+            ):
+                raise DirectoryError(400, "cost_centers: a list of {id, percentage} with known ids")
+            return [{"id": c["id"], "percentage": c.get("percentage", 100)} for c in value]
+        if key == "status" and value not in ("onboarding", "active", "leave", "inactive"):
+            raise DirectoryError(400, f"status: {value!r} is not onboarding, active, leave or inactive")
+        if key == "email":
+            text = str(value)
+            owner = self.by_email.get(text.lower())
+            if owner is not None and owner != emp_id:
+                raise DirectoryError(409, "email already in use")
+            return text
+        return value
+
+    def _check_supervisor(self, value: Any, emp_id: int | None) -> int:
+        if not isinstance(value, int) or value not in self.people:
+            raise DirectoryError(400, f"supervisor: unknown employee {value!r}")
+        walker: int | None = value
+        while walker is not None:
+            if walker == emp_id:
+                raise DirectoryError(400, "supervisor: would create a cycle")
+            walker = self.people[walker].values.get("supervisor")
+        return value
+
+    def _assign(self, person: Employee, key: str, value: Any, when: datetime) -> bool:
+        old = person.values.get(key)
+        if old == value:
+            return False
+        if key == "email":
+            self.by_email.pop(str(old).lower(), None)
+            self.by_email[str(value).lower()] = person.id
+        if key == "supervisor":
+            if old is not None:
+                self.reports.get(old, set()).discard(person.id)
+            if value is not None:
+                self.reports.setdefault(value, set()).add(person.id)
+        person.values[key] = value
+        person.changed[key] = when
+        if key in ("email", "first_name", "last_name"):
+            for report in self.reports.get(person.id, ()):  # their supervisor shape shows it
+                self._forget(report)
+        return True
+
+    def update(self, emp_id: int, changes: JSON) -> JSON:
+        """Apply admin changes; any real change bumps `last_modified_at` unless it is given explicitly."""
+        person = self.people.get(emp_id)
+        if person is None:
+            raise DirectoryError(404, f"no employee {emp_id}")
+        explicit = changes.get("last_modified_at")
+        coerced = {k: self._coerce(k, v, emp_id) for k, v in changes.items() if k != "last_modified_at"}
+        when = now()
+        changed = False
+        for key, value in coerced.items():
+            changed = self._assign(person, key, value, when) or changed
+        if explicit is not None:
+            try:
+                stamp = parse_utc(str(explicit))
+            except ValueError as exc:
+                raise DirectoryError(400, f"last_modified_at: {exc}") from exc
+            self._set_modified(person, stamp)
+            for key in coerced:
+                person.changed[key] = stamp
+        elif changed:
+            self._set_modified(person, when)
+        self._forget(emp_id)
+        self._touched()
+        return self.plain(emp_id)
+
+    def hire(self, fields: JSON) -> JSON:
+        """Create an employee; missing fields get plain defaults."""
+        first = fields.get("first_name") or "New"
+        last = fields.get("last_name") or "Hire"
+        new_id = (self.ids[-1] + 1) if self.ids else 1000
+        if "id" in fields:
+            new_id = fields["id"]
+            if not isinstance(new_id, int) or new_id in self.people:
+                raise DirectoryError(409, f"id {new_id!r} is taken or invalid")
+        base = dict.fromkeys(catalog.SETTABLE)
+        base.update(
+            {
+                "first_name": first,
+                "last_name": last,
+                "email": fields.get("email") or f"{first}.{last}.{new_id}@{DOMAIN}".lower(),
+                "status": "onboarding",
+                "hire_date": now().date().isoformat(),
+                "department": next(iter(self.org.departments)),
+                "office": next(iter(self.org.offices)),
+                "subcompany": next(iter(self.org.subcompanies)),
+                "cost_centers": [],
+                "weekly_working_hours": "40",
+                "employment_type": "internal",
+            }
+        )
+        base.update({k: v for k, v in fields.items() if k not in ("id", "last_modified_at")})
+        values = {k: self._coerce(k, v, new_id) for k, v in base.items()}
+        when = now()
+        person = Employee(new_id, {}, when, when, {})
+        person.values = dict.fromkeys(catalog.SETTABLE)
+        self.people[new_id] = person
+        bisect.insort(self.ids, new_id)
+        for key, value in values.items():
+            self._assign(person, key, value, when)
+        for key in catalog.SETTABLE:
+            person.changed[key] = when
+        self.by_email[str(person.values["email"]).lower()] = new_id
+        bisect.insort(self.modified, (when, new_id))
+        if fields.get("last_modified_at"):
+            self._set_modified(person, parse_utc(str(fields["last_modified_at"])))
+        self._touched()
+        return self.plain(new_id)
+
+    def delete(self, emp_id: int) -> None:
+        """Remove an employee without trace; their reports lose their supervisor (a change to them)."""
+        person = self.people.pop(emp_id, None)
+        if person is None:
+            raise DirectoryError(404, f"no employee {emp_id}")
+        self.ids.pop(bisect.bisect_left(self.ids, emp_id))
+        index = bisect.bisect_left(self.modified, (person.last_modified_at, emp_id))
+        del self.modified[index]
+        self.by_email.pop(str(person.values["email"]).lower(), None)
+        boss = person.values.get("supervisor")
+        if boss is not None:
+            self.reports.get(boss, set()).discard(emp_id)
+        when = now()
+        for report in sorted(self.reports.pop(emp_id, set())):
+            other = self.people[report]
+            other.values["supervisor"] = None
+            other.changed["supervisor"] = when
+            self._set_modified(other, when)
+            self._forget(report)
+        self._forget(emp_id)
+        self._touched()
+
+    def create_department(self, name: str, parent_id: int | None) -> Department:
+        if parent_id is not None and parent_id not in self.org.departments:
+            raise DirectoryError(400, f"unknown parent department {parent_id}")
+        new_id = max(self.org.departments) + 1
+        department = Department(new_id, name, parent_id, "".join(w[0] for w in name.split())[:6].upper(), "")
+        self.org.departments[new_id] = department
+        self._touched()
+        return department
+
+    def rename_department(self, dept_id: int, name: str) -> Department:
+        """Rename without touching members' `last_modified_at` (the design's conservative choice)."""
+        department = self.org.departments.get(dept_id)
+        if department is None:
+            raise DirectoryError(404, f"no department {dept_id}")
+        department.name = name
+        for person in self.people.values():  # admin-only path; the API never scans
+            if person.values.get("department") == dept_id:
+                self._forget(person.id)
+        self._touched()
+        return department

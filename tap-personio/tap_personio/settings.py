@@ -1,0 +1,177 @@
+"""The tap's settings: the JSON schema users see in `--about`, and the checks JSON schema cannot express.
+
+Kept apart from the Tap class so the rules are testable without building a tap.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from singer_sdk import typing as th
+
+DEFAULT_BASE_URL = "https://api.personio.de"
+MAX_PAGE_SIZE = 100  # Personio rejects larger pages on GET /v1/company/employees since 2025-01-31
+DEFAULT_LOOKBACK_SECONDS = 300
+DEFAULT_TIMEZONE = "Europe/Berlin"
+
+CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
+    th.Property(
+        "client_id",
+        th.StringType(min_length=1),
+        required=True,
+        secret=True,
+        title="Client ID",
+        description="Personio API client id (Settings > Integrations > API credentials).",
+    ),
+    th.Property(
+        "client_secret",
+        th.StringType(min_length=1),
+        required=True,
+        secret=True,
+        title="Client secret",
+        description="Personio API client secret. Never logged.",
+    ),
+    th.Property(
+        "base_url",
+        th.StringType,
+        default=DEFAULT_BASE_URL,
+        title="Base URL",
+        description=(
+            "Personio API root, without `/v1`. Must be https; plain http is accepted only for loopback hosts "
+            "(a local sandbox or proxy)."
+        ),
+    ),
+    th.Property(
+        "start_date",
+        th.DateTimeType,
+        title="Start date",
+        description=(
+            "Optional lower bound for incremental runs: a saved bookmark older than this is replaced by it. "
+            "It never narrows a run without a bookmark, because such a run is a complete snapshot."
+        ),
+    ),
+    th.Property(
+        "app_id",
+        th.StringType(pattern=r"^[A-Z0-9_]+$"),
+        default="TAP_PERSONIO",
+        title="App ID",
+        description="Sent as `X-Personio-App-ID` on every request so Personio support can trace calls "
+        "(UPPER_SNAKE_CASE).",
+    ),
+    th.Property(
+        "partner_id",
+        th.StringType(pattern=r"^[A-Z0-9_]+$"),
+        title="Partner ID",
+        description="Personio partners only: sent as `X-Personio-Partner-ID` (UPPER_SNAKE_CASE).",
+    ),
+    th.Property(
+        "page_size",
+        th.IntegerType(minimum=1, maximum=MAX_PAGE_SIZE),
+        default=MAX_PAGE_SIZE,
+        title="Page size",
+        description="Employees per request (`limit`). Personio allows at most 100; fewer pages means fewer "
+        "requests against the 300/min limit.",
+    ),
+    th.Property(
+        "lookback_seconds",
+        th.IntegerType(minimum=0, maximum=7 * 24 * 3600),
+        default=DEFAULT_LOOKBACK_SECONDS,
+        title="Look-back window (seconds)",
+        description=(
+            "Incremental runs ask Personio for employees changed after the bookmark minus this window, so "
+            "changes stamped just before the previous run ended (second truncation, clock skew, replication "
+            "lag) are not lost. Records inside the window repeat; the target upserts them."
+        ),
+    ),
+    th.Property(
+        "company_timezone",
+        th.StringType,
+        default=DEFAULT_TIMEZONE,
+        title="Company time zone",
+        description=(
+            "IANA zone in which Personio reads an `updated_since` without offset (the company's zone). "
+            "The UTC bookmark is converted to this zone's wall time before it is sent."
+        ),
+    ),
+    th.Property(
+        "departments_from_org_units",
+        th.BooleanType,
+        default=True,
+        title="Departments from v2 org units",
+        description=(
+            "Read departments (with `parent_id`) from the beta `GET /v2/org-units?type=department`. If that "
+            "endpoint refuses the request, or this is off, departments are derived from a scan of the v1 "
+            "employees' `department` attribute (no parents, only departments that have members)."
+        ),
+    ),
+    th.Property(
+        "request_timeout",
+        th.IntegerType(minimum=1, maximum=600),
+        default=60,
+        title="Request timeout (seconds)",
+        description="Connect and read timeout of each HTTP request.",
+    ),
+    th.Property(
+        "max_retries",
+        th.IntegerType(minimum=0, maximum=20),
+        default=5,
+        title="Maximum retries",
+        description="Retries of one request after a 429, a 5xx or a connection error before the run fails.",
+    ),
+    th.Property(
+        "retry_backoff_seconds",
+        th.NumberType(minimum=0, maximum=60),
+        default=1.0,
+        title="Retry back-off (seconds)",
+        description=(
+            "Wait before the first retry after a 5xx or connection error; doubles on each further retry "
+            "(capped at 60 s). A 429 waits for `Retry-After`, or at least 1 s."
+        ),
+    ),
+    th.Property(
+        "pace_requests",
+        th.BooleanType,
+        default=True,
+        title="Pace requests",
+        description=(
+            "Space requests client-side under Personio's documented limits (employees: 300/min, at most 15 "
+            "per second; auth: 60/min) so a normal run never sees a 429. Turn off only for benchmarks "
+            "against a local sandbox."
+        ),
+    ),
+).to_dict()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def setting_errors(config: Mapping[str, Any]) -> list[str]:
+    """Return one message per setting that is well-typed but unusable; each names its setting."""
+    errors: list[str] = []
+    base_url = str(config.get("base_url") or DEFAULT_BASE_URL)
+    parts = urlsplit(base_url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        errors.append(f"base_url: must be an absolute http(s) URL, got {base_url!r}")
+    elif parts.scheme == "http" and not _is_loopback(parts.hostname):
+        errors.append(f"base_url: plain http is only allowed for loopback hosts, got {base_url!r}; use https")
+    elif parts.query or parts.fragment:
+        errors.append(f"base_url: must not carry a query or fragment, got {base_url!r}")
+    zone = config.get("company_timezone", DEFAULT_TIMEZONE)
+    try:
+        ZoneInfo(str(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.append(f"company_timezone: unknown IANA time zone {zone!r} (e.g. 'Europe/Berlin')")
+    page_size = config.get("page_size", MAX_PAGE_SIZE)
+    if isinstance(page_size, int) and not 1 <= page_size <= MAX_PAGE_SIZE:
+        errors.append(f"page_size: must be between 1 and {MAX_PAGE_SIZE}, got {page_size}")
+    return errors

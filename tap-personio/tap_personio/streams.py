@@ -1,0 +1,165 @@
+"""The tap's streams: `employees` (incremental, complete when unbookmarked) and `departments` (always complete)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from singer_sdk.exceptions import FatalAPIError
+from singer_sdk.helpers.types import Context
+from singer_sdk.streams.rest import HTTPRequest, PageContext
+
+from tap_personio import flatten
+from tap_personio.client import EmployeeScanStream, page_body
+from tap_personio.pagination import EmployeesPaginator, OrgUnitsPaginator
+from tap_personio.schemas import DEPARTMENTS, EMPLOYEES
+from tap_personio.since import updated_since
+
+if TYPE_CHECKING:
+    from tap_personio.tap import TapPersonio
+
+
+class EmployeesStream(EmployeeScanStream):
+    """Every employee the credentials can see, all statuses, one record each.
+
+    Without a bookmark the run is a complete snapshot (no filter). With one, Personio is asked for
+    employees changed after the bookmark minus the look-back, converted to the company's wall time.
+    `attributes[]` is never sent: with `updated_since` it would also filter.
+    """
+
+    name = "employees"
+    primary_keys = ("id",)
+    replication_key = "last_modified_at"
+    is_sorted = False  # Personio orders by id, not by modification time
+    schema = EMPLOYEES
+
+    def bookmark(self, context: Context | None) -> str | None:
+        """The saved bookmark itself (not merged with start_date): its absence makes a snapshot."""
+        value = self.get_context_state(context).get("replication_key_value")
+        return str(value) if value else None
+
+    def is_complete_snapshot(self, context: Context | None) -> bool:
+        """No bookmark (first run, `--full-refresh`): read everyone and say so."""
+        return self.bookmark(context) is None
+
+    def generate_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        """Flatten each scanned employee row."""
+        zone = self.personio.zone
+        self.extra_params = {}
+        if self.is_complete_snapshot(context):
+            self.logger.info("employees: no bookmark: reading every employee as a complete snapshot")
+        else:
+            start = self.get_starting_timestamp(context)
+            if start is None:  # pragma: no cover - a bookmark exists, so the SDK returns one
+                raise FatalAPIError("employees: bookmark present but unreadable")
+            lookback = timedelta(seconds=int(self.config.get("lookback_seconds", 300)))
+            since = updated_since(start, lookback, zone)
+            self.extra_params = {"updated_since": since}
+            self.logger.info(
+                "employees: incremental: updated_since=%s (%s wall time; bookmark %s minus %d s look-back)",
+                since,
+                zone.key,
+                start.isoformat(),
+                lookback.total_seconds(),
+            )
+        for row in self.scan(context):
+            yield flatten.employee(row, zone)
+
+
+class DepartmentsStream(EmployeeScanStream):
+    """Every department `{id, name, parent_id}`, complete on every run (it is small).
+
+    From the beta v2 org-units list when enabled and it answers; otherwise, or if it refuses the
+    first request, derived from a v1 employee scan projected to the `department` attribute.
+    """
+
+    name = "departments"
+    primary_keys = ("id",)
+    replication_key = None
+    schema = DEPARTMENTS
+    ORG_UNITS_PATH = "/v2/org-units"
+    ORG_UNITS_PAGE_SIZE = 100
+
+    def __init__(self, tap: TapPersonio) -> None:
+        super().__init__(tap)
+        self.from_org_units = False
+        self.source = ""
+
+    def get_new_paginator(self) -> EmployeesPaginator | OrgUnitsPaginator:  # type: ignore[override]
+        """Cursor links for v2, record offsets for the v1 scan."""
+        if self.from_org_units:
+            return OrgUnitsPaginator(self.url_base, page_body)
+        return super().get_new_paginator()
+
+    def get_http_request(self, *, page: PageContext[Any]) -> HTTPRequest:
+        """v2: `type=department`, `Beta: true`, then follow the `next` link; v1: projected scan."""
+        if not self.from_org_units:
+            return super().get_http_request(page=page)
+        request = HTTPRequest(
+            url=self.get_url(page.stream_context),
+            method="GET",
+            headers={**self.http_headers, "Beta": "true"},
+            params={"type": "department", "limit": self.ORG_UNITS_PAGE_SIZE},
+        )
+        token = page.next_page_token
+        if token is not None and hasattr(token, "geturl"):
+            link = str(token.geturl())
+            present = parse_qs(urlsplit(link).query)
+            request.url = link
+            request.params = {k: v for k, v in request.params.items() if k not in present}
+        return request
+
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
+        """v2 rows live under `_data`."""
+        if not self.from_org_units:
+            yield from super().parse_response(response)
+            return
+        body = page_body(response)
+        rows = body.get("_data") if isinstance(body, Mapping) else None
+        rows = [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+        self.log_page(body, len(rows), len(rows))
+        yield from rows
+
+    def generate_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        """Try v2 org units first (if enabled), else fall back to the v1 scan."""
+        if self.config.get("departments_from_org_units", True):
+            self.from_org_units, self.path, self.source = True, self.ORG_UNITS_PATH, "v2 org units"
+            try:
+                yield from self._org_units(context)
+            except FatalAPIError as exc:
+                if self.pages:
+                    raise
+                self.logger.warning(
+                    "departments: v2 org units unavailable (%s); deriving departments from v1 employees",
+                    self.redact(str(exc)),
+                )
+            else:
+                return
+        self.from_org_units, self.path, self.source = False, EmployeeScanStream.path, "v1 employee scan"
+        self.extra_params = {"attributes[]": ["department"]}
+        yield from self._from_employees(context)
+
+    def _org_units(self, context: Context | None) -> Iterator[dict[str, Any]]:
+        seen: set[int] = set()
+        for row in self.request_records(context):
+            department_id = flatten.integer(row.get("id"))
+            if department_id is None or department_id in seen:
+                continue
+            seen.add(department_id)
+            yield {
+                "id": department_id,
+                "name": flatten.text(row.get("name")),
+                "parent_id": flatten.integer(row.get("parent_id")),
+            }
+
+    def _from_employees(self, context: Context | None) -> Iterator[dict[str, Any]]:
+        seen: set[int] = set()
+        for row in self.scan(context):
+            department = flatten.department_of(row)
+            if department is None or department["id"] in seen:
+                continue
+            seen.add(department["id"])
+            yield department

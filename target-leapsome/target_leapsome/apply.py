@@ -1,0 +1,155 @@
+"""Execute a plan against Leapsome in dependency order, recording failures instead of stopping.
+
+Users are created first, then patched (managers need every user to exist), then teams (members need
+Leapsome ids). Within a phase writes run concurrently under the client's shared pacer. A write that
+depends on a failed one is recorded as not applied.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from target_leapsome.client import LeapsomeClient, LeapsomeError
+from target_leapsome.planner import CreateUser, Plan, TeamWrite, UpdateUser, UserRef
+from target_leapsome.scim import create_user_body, patch_user_body, team_bodies
+
+LOGGER = logging.getLogger("target-leapsome.apply")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Failure:
+    subject: str
+    message: str
+
+
+@dataclass
+class ApplyResult:
+    failures: list[Failure] = field(default_factory=list)
+    created_ids: dict[str, str] = field(default_factory=dict)  # Personio id -> new Leapsome id
+    writes: int = 0
+
+
+class _Progress:
+    """A progress line every few seconds so a long run shows it is alive and how far it got."""
+
+    def __init__(self, phase: str, total: int, every: float) -> None:
+        self.phase, self.total, self.every = phase, total, every
+        self.done = 0
+        self.last = time.monotonic()
+
+    def step(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if now - self.last >= self.every and self.done < self.total:
+            self.last = now
+            LOGGER.info("progress: %s %d/%d", self.phase, self.done, self.total)
+
+
+class Applier:
+    def __init__(self, client: LeapsomeClient, concurrency: int, progress_every: float = 10.0) -> None:
+        self.client = client
+        self.concurrency = max(1, concurrency)
+        self.progress_every = progress_every
+        self.result = ApplyResult()
+        self.ids: dict[str, str] = {}  # Personio id -> Leapsome id
+        self.missing_external: set[str] = set()  # created users found without our externalId
+        self._lock = threading.Lock()
+
+    def _run(self, phase: str, items: Iterable[T], work: Callable[[T], None], subject: Callable[[T], str]) -> None:
+        todo = list(items)
+        if not todo:
+            return
+        progress = _Progress(phase, len(todo), self.progress_every)
+        LOGGER.info("applying: %s (%d)", phase, len(todo))
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="leapsome") as pool:
+            futures = {pool.submit(work, item): item for item in todo}
+            for future in as_completed(futures):
+                progress.step()
+                error = future.exception()
+                if error is not None:
+                    item = futures[future]
+                    message = str(error) if isinstance(error, LeapsomeError) else f"{type(error).__name__}: {error}"
+                    self.result.failures.append(Failure(subject(item), message))
+                    LOGGER.error("failed: %s: %s", subject(item), message)
+
+    def _wrote(self) -> None:
+        with self._lock:
+            self.result.writes += 1
+
+    def _resolve(self, ref: UserRef) -> str | None:
+        if ref.leapsome_id:
+            return ref.leapsome_id
+        return self.ids.get(str(ref.external_id))
+
+    # -- phases ---------------------------------------------------------------------------------
+    def create(self, create: CreateUser) -> None:
+        found = self.client.create_user(create_user_body(create))
+        self._wrote()
+        external = found.get("externalId") or None
+        if external not in (None, create.external_id):
+            raise LeapsomeError(
+                f"userName {create.user_name} already belongs to Leapsome user {found.get('id')} "
+                f"with externalId {external}"
+            )
+        if external is None:
+            self.missing_external.add(create.external_id)
+        self.ids[create.external_id] = str(found["id"])
+        self.result.created_ids[create.external_id] = str(found["id"])
+
+    def update(self, update: UpdateUser) -> None:
+        user_id = self._resolve(update.ref)
+        if user_id is None:
+            raise LeapsomeError("not applied: the user could not be created")
+        if update.ref.leapsome_id is None and str(update.ref.external_id) in self.missing_external:
+            update.changes["external_id"] = (None, update.ref.external_id)
+        manager_id = None
+        if update.set_manager and update.manager is not None:
+            manager_id = self._resolve(update.manager)
+            if manager_id is None:
+                raise LeapsomeError("manager not set: the manager's user could not be created")
+        self.client.patch_user(user_id, patch_user_body(update, manager_id))
+        self._wrote()
+
+    def team(self, write: TeamWrite) -> None:
+        members: list[str] = []
+        for ref in write.members:
+            member = self._resolve(ref)
+            if member is None:
+                self.result.failures.append(Failure(write.label, f"member {ref.key} not added: user not created"))
+            else:
+                members.append(member)
+        bodies = team_bodies(write, members)
+        team_id = write.team_id
+        for body in bodies:
+            if team_id is None:
+                created = self.client.create_group(body)
+                team_id = str(created["id"])
+            else:
+                self.client.patch_group(team_id, body)
+            self._wrote()
+
+    def apply(self, plan: Plan) -> ApplyResult:
+        self._run("create users", plan.user_creates, self.create, lambda c: c.label)
+        updates = list(plan.user_updates)
+        planned = {u.ref.external_id for u in updates if u.ref.leapsome_id is None}
+        for ext in sorted(self.missing_external - {str(e) for e in planned}):
+            updates.append(UpdateUser(UserRef(None, ext), "", f"employee {ext}", ["create_details"], {}))
+        for update in updates:
+            if update.ref.leapsome_id is None and not update.user_name:
+                names = {c.external_id: c.user_name for c in plan.user_creates}
+                update.user_name = names[str(update.ref.external_id)]
+        self._run("update users", updates, self.update, lambda u: u.label)
+        self._run("write teams", plan.team_writes, self.team, lambda t: t.label)
+        return self.result
+
+
+def apply_plan(plan: Plan, client: LeapsomeClient, concurrency: int, progress_every: float = 10.0) -> ApplyResult:
+    """Write the plan; never raises for a single failed write, which is in the result instead."""
+    return Applier(client, concurrency, progress_every).apply(plan)

@@ -1,0 +1,302 @@
+"""The Leapsome SCIM HTTP client: pacing under the rate limit, bounded retries, creates safe to retry.
+
+Leapsome allows 30 requests per second across the API and sends no Retry-After, so every thread draws
+from one shared sliding-window pacer, and a 429 pauses all of them. A create whose answer is lost (a
+dropped connection or a 5xx after the write) is never blindly repeated: the client first looks the
+resource up by its natural key (userName, or the team's externalId) and only creates when it is absent.
+Error messages carry the method, path, status and Leapsome's `detail`, never headers or the token.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+import time
+from collections import deque
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+LOGGER = logging.getLogger("target-leapsome.client")
+USERS_PAGE = 5000
+GROUPS_PAGE = 1000
+
+
+class LeapsomeError(Exception):
+    """A request Leapsome refused or that kept failing; the message is safe to log."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class _Uncertain(Exception):
+    """A write whose outcome is unknown: it may or may not have been applied."""
+
+
+def check_base_url(base_url: str) -> str:
+    """Plain http would send the token in clear text, so it is allowed only to the local machine."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ValueError(f"base_url must use https unless the host is loopback, got {base_url!r}")
+    return base_url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Pacer:
+    """At most `rate` request starts in any one-second window, shared by all threads; 0 turns it off."""
+
+    def __init__(self, rate: float) -> None:
+        self.limit = int(rate)
+        self._starts: deque[float] = deque()
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                while self._starts and self._starts[0] <= now - 1.0:
+                    self._starts.popleft()
+                if now >= self._paused_until and (self.limit <= 0 or len(self._starts) < self.limit):
+                    if self.limit > 0:
+                        self._starts.append(now)
+                    return
+                delay = self._paused_until - now
+                if self.limit > 0 and len(self._starts) >= self.limit:
+                    delay = max(delay, self._starts[0] + 1.0 - now)
+            time.sleep(max(delay, 0.001))
+
+    def pause(self, seconds: float) -> None:
+        with self._lock:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+
+class LeapsomeClient:
+    """Thread-safe: each thread gets its own keep-alive session."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        max_requests_per_second: float = 28,
+        max_retries: int = 5,
+        timeout: float = 60.0,
+        backoff: float = 0.5,
+    ) -> None:
+        self.base_url = check_base_url(base_url)
+        self._token = token
+        self.pacer = Pacer(max_requests_per_second)
+        self.max_retries = max_retries
+        self.timeout = timeout
+        self.backoff = backoff
+        self._local = threading.local()
+        self._stats_lock = threading.Lock()
+        self.requests = 0
+        self.retries = 0
+
+    # -- transport ------------------------------------------------------------------------------
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.mount("http://", HTTPAdapter(pool_maxsize=4, max_retries=0))
+            session.mount("https://", HTTPAdapter(pool_maxsize=4, max_retries=0))
+            session.headers.update(
+                {
+                    "Authorization": f"Bearer {self._token}",
+                    "Content-Type": "application/json",
+                    "Accept": "application/json",
+                    "User-Agent": "target-leapsome",
+                }
+            )
+            self._local.session = session
+        return session
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        safe_to_repeat: bool = True,
+    ) -> requests.Response:
+        """Send with retries; a write not safe to repeat raises _Uncertain instead of retrying blindly."""
+        failures = 0
+        throttled = 0
+        while True:
+            self.pacer.wait()
+            with self._stats_lock:
+                self.requests += 1
+            try:
+                response = self._session().request(
+                    method, self.base_url + path, params=params, json=body, timeout=self.timeout
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if not safe_to_repeat:
+                    raise _Uncertain(f"{method} {path}: {type(exc).__name__}") from None
+                failures += 1
+                self._retry_or_raise(method, path, failures, f"{type(exc).__name__}")
+                continue
+            if response.status_code == 429:
+                throttled += 1
+                if throttled > 10 * (self.max_retries + 1):
+                    raise LeapsomeError(f"{method} {path}: still rate limited after {throttled} tries", 429)
+                wait = _retry_after(response) or 1.0
+                self.pacer.pause(wait)
+                with self._stats_lock:
+                    self.retries += 1
+                continue
+            if response.status_code >= 500:
+                if not safe_to_repeat:
+                    raise _Uncertain(f"{method} {path}: HTTP {response.status_code}")
+                failures += 1
+                self._retry_or_raise(method, path, failures, f"HTTP {response.status_code}")
+                continue
+            return response
+
+    def _retry_or_raise(self, method: str, path: str, failures: int, what: str) -> None:
+        if failures > self.max_retries:
+            raise LeapsomeError(f"{method} {path} failed after {failures} attempts: {what}")
+        with self._stats_lock:
+            self.retries += 1
+        delay = self.backoff * (2 ** (failures - 1))
+        LOGGER.info("%s %s: %s, retry %d of %d in %.1fs", method, path, what, failures, self.max_retries, delay)
+        time.sleep(delay)
+
+    def _json(self, method: str, path: str, response: requests.Response, ok: tuple[int, ...] = (200, 201)) -> Any:
+        if response.status_code not in ok:
+            raise LeapsomeError(
+                f"{method} {path}: HTTP {response.status_code}: {_detail(response)}", response.status_code
+            )
+        try:
+            return response.json() if response.content else {}
+        except ValueError:
+            raise LeapsomeError(
+                f"{method} {path}: HTTP {response.status_code} with a body that is not JSON", response.status_code
+            ) from None
+
+    # -- reads ----------------------------------------------------------------------------------
+    def _list(self, path: str, page_size: int) -> list[dict[str, Any]]:
+        resources: list[dict[str, Any]] = []
+        start = 1
+        while True:
+            response = self._send("GET", path, params={"startIndex": start, "count": page_size})
+            page = self._json("GET", path, response)
+            items = page.get("Resources") or []
+            resources.extend(items)
+            total = int(page.get("totalResults") or 0)
+            start += len(items)
+            if not items or start > total:
+                return resources
+
+    def list_users(self) -> list[dict[str, Any]]:
+        return self._list("/Users", USERS_PAGE)
+
+    def list_groups(self) -> list[dict[str, Any]]:
+        return self._list("/Groups", GROUPS_PAGE)
+
+    def find_user(self, user_name: str) -> dict[str, Any] | None:
+        escaped = user_name.replace("\\", "\\\\").replace('"', '\\"')
+        response = self._send("GET", "/Users", params={"filter": f'userName eq "{escaped}"', "count": 1})
+        items = self._json("GET", "/Users", response).get("Resources") or []
+        return items[0] if items else None
+
+    def find_group(self, key: str) -> dict[str, Any] | None:
+        """By Leapsome id or, through Leapsome's fallback, by externalId."""
+        path = f"/Groups/{quote(key, safe='')}"
+        response = self._send("GET", path)
+        if response.status_code == 404:
+            return None
+        found: dict[str, Any] = self._json("GET", path, response)
+        return found
+
+    # -- writes ---------------------------------------------------------------------------------
+    def create_user(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Create, or find the user a previous attempt (or someone else) already created."""
+        user_name = str(body["userName"])
+        failures = 0
+        while True:
+            try:
+                response = self._send("POST", "/Users", body=body, safe_to_repeat=False)
+            except _Uncertain as exc:
+                found = self.find_user(user_name)
+                if found is not None:
+                    return found
+                failures += 1
+                self._retry_or_raise("POST", "/Users", failures, str(exc))
+                continue
+            if response.status_code in (201, 200, 409):
+                created = self._json("POST", "/Users", response, ok=(200, 201, 409))
+                if response.status_code != 409 and created.get("id"):
+                    return dict(created)
+                found = self.find_user(user_name)
+                if found is None:
+                    raise LeapsomeError(f"POST /Users answered {response.status_code} but no user {user_name} exists")
+                return found
+            self._json("POST", "/Users", response)
+
+    def create_group(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a team, or find the one a previous attempt created (by its externalId)."""
+        external_id = str(body["externalId"])
+        failures = 0
+        while True:
+            try:
+                response = self._send("POST", "/Groups", body=body, safe_to_repeat=False)
+            except _Uncertain as exc:
+                found = self.find_group(external_id)
+                if found is not None:
+                    return found
+                failures += 1
+                self._retry_or_raise("POST", "/Groups", failures, str(exc))
+                continue
+            if response.status_code == 409:
+                found = self.find_group(external_id)
+                if found is not None and found.get("externalId") == external_id:
+                    return found
+            created: dict[str, Any] = self._json("POST", "/Groups", response)
+            return created
+
+    def patch_user(self, user_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        path = f"/Users/{quote(user_id, safe='')}"
+        result: dict[str, Any] = self._json("PATCH", path, self._send("PATCH", path, body=body))
+        return result
+
+    def patch_group(self, group_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        path = f"/Groups/{quote(group_id, safe='')}"
+        result: dict[str, Any] = self._json("PATCH", path, self._send("PATCH", path, body=body))
+        return result
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    raw = response.headers.get("Retry-After")
+    try:
+        return max(float(raw), 0.0) if raw else None
+    except ValueError:
+        return None
+
+
+def _detail(response: requests.Response) -> str:
+    """Leapsome's error text: `detail` or `message` when JSON, else a short excerpt of the body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(body, dict):
+        return str(body.get("detail") or body.get("message") or body)[:500]
+    return str(body)[:200]

@@ -1,0 +1,123 @@
+"""One reconciliation: read Leapsome once, plan against the input, guard, apply (unless dry run), report."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from target_leapsome.apply import ApplyResult, apply_plan
+from target_leapsome.client import LeapsomeClient
+from target_leapsome.desired import RecordError, build_desired
+from target_leapsome.models import LeapsomeState, LeapsomeTeam, LeapsomeUser
+from target_leapsome.planner import PlanOptions, limit_violation, plan_sync
+from target_leapsome.report import RunReport
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The target's settings, typed; built from the validated Singer config."""
+
+    api_token: str
+    base_url: str
+    dry_run: bool
+    statuses: tuple[str, ...]
+    max_deactivations: int
+    max_deactivation_share: float
+    report_path: str | None
+    max_requests_per_second: float
+    concurrency: int
+    max_retries: int
+    request_timeout: float
+    allow_failures: bool
+    progress_interval: float
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        return cls(
+            api_token=str(config["api_token"]),
+            base_url=str(config.get("base_url") or "https://api.leapsome.com/scim/v1"),
+            dry_run=bool(config.get("dry_run", False)),
+            statuses=tuple(config.get("statuses") or ("active", "leave")),
+            max_deactivations=int(config.get("max_deactivations", 25)),
+            max_deactivation_share=float(config.get("max_deactivation_share", 0.10)),
+            report_path=config.get("report_path") or None,
+            max_requests_per_second=float(config.get("max_requests_per_second", 28)),
+            concurrency=int(config.get("concurrency", 4)),
+            max_retries=int(config.get("max_retries", 5)),
+            request_timeout=float(config.get("request_timeout", 60)),
+            allow_failures=bool(config.get("allow_failures", False)),
+            progress_interval=float(config.get("progress_interval", 10)),
+        )
+
+
+def read_state(client: LeapsomeClient) -> LeapsomeState:
+    """Every user and every team, once: membership is only readable through the users."""
+    users = tuple(LeapsomeUser.from_scim(u) for u in client.list_users())
+    teams = tuple(LeapsomeTeam.from_scim(g) for g in client.list_groups())
+    return LeapsomeState(users, teams)
+
+
+def reconcile(
+    settings: Settings,
+    employees: Sequence[Mapping[str, Any]],
+    departments: Sequence[Mapping[str, Any]],
+    *,
+    complete: bool,
+    input_errors: Sequence[RecordError],
+    logger: logging.Logger,
+) -> RunReport:
+    """Run the sync once; never raises for a bad record or a failed write (they are in the report)."""
+    started = time.monotonic()
+    client = LeapsomeClient(
+        settings.base_url,
+        settings.api_token,
+        max_requests_per_second=settings.max_requests_per_second,
+        max_retries=settings.max_retries,
+        timeout=settings.request_timeout,
+    )
+    state = read_state(client)
+    logger.info(
+        "read Leapsome: %d users, %d teams in %d requests; input: %d employees (%s), %d departments",
+        len(state.users),
+        len(state.teams),
+        client.requests,
+        len(employees),
+        "complete snapshot" if complete else "incremental",
+        len(departments),
+    )
+    desired = build_desired(employees, departments, settings.statuses, complete=complete)
+    for error in desired.errors:
+        logger.error("record error: %s", error)
+    plan = plan_sync(desired, state, PlanOptions(statuses=frozenset(settings.statuses)))
+    refused = limit_violation(plan, settings.max_deactivations, settings.max_deactivation_share)
+    result: ApplyResult | None = None
+    if refused:
+        logger.error("refusing to apply the plan: %s", refused)
+    elif not settings.dry_run and not plan.is_empty():
+        logger.info("applying %d planned writes", plan.write_count)
+        result = apply_plan(plan, client, settings.concurrency, settings.progress_interval)
+    elif not settings.dry_run:
+        result = ApplyResult()
+    report = RunReport(
+        plan=plan,
+        result=result,
+        record_errors=[*input_errors, *desired.errors],
+        dry_run=settings.dry_run,
+        complete_snapshot=complete,
+        refused=refused,
+    )
+    level = logging.INFO if settings.dry_run or refused else logging.DEBUG
+    for action in report.to_json()["actions"]:
+        logger.log(level, "plan: %s %s %s", action["action"], action["subject"], action.get("changes", ""))
+    for line in report.summary_lines():
+        logger.info("%s", line)
+    logger.info(
+        "Leapsome requests: %d (%d retried) in %.1fs", client.requests, client.retries, time.monotonic() - started
+    )
+    if settings.report_path:
+        report.write(settings.report_path)
+        logger.info("report written to %s", settings.report_path)
+    return report

@@ -1,0 +1,137 @@
+"""The run's account: a summary for the log and a JSON report of every action with before/after values.
+
+Built only from the plan, the apply result and the record errors, never from the configuration, so
+no secret can reach it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from target_leapsome.apply import ApplyResult
+from target_leapsome.desired import RecordError
+from target_leapsome.planner import Plan
+
+SUMMARY_KEYS = (
+    "created",
+    "updated",
+    "adopted",
+    "email_changed",
+    "deactivated",
+    "reactivated",
+    "managers_changed",
+    "teams_created",
+    "teams_adopted",
+    "teams_renamed",
+    "memberships_changed",
+    "skipped",
+    "record_errors",
+    "failed_writes",
+)
+
+
+@dataclass
+class RunReport:
+    plan: Plan
+    result: ApplyResult | None  # None in a dry run or when nothing was applied
+    record_errors: list[RecordError]
+    dry_run: bool
+    complete_snapshot: bool
+    refused: str | None = None  # why the plan was not applied (deactivation limit)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        kinds: Counter[str] = Counter()
+        for update in self.plan.user_updates:
+            kinds.update(update.kinds)
+        teams: Counter[str] = Counter()
+        for write in self.plan.team_writes:
+            teams.update(write.kinds)
+        self.counts = {
+            "created": len(self.plan.user_creates),
+            "updated": kinds["updated"],
+            "adopted": kinds["adopted"],
+            "email_changed": kinds["email_changed"],
+            "deactivated": kinds["deactivated"],
+            "reactivated": kinds["reactivated"],
+            "managers_changed": kinds["manager_changed"],
+            "teams_created": teams["created"],
+            "teams_adopted": teams["adopted"],
+            "teams_renamed": teams["renamed"],
+            "memberships_changed": sum(len(w.added) + len(w.removed) for w in self.plan.team_writes),
+            "skipped": len(self.plan.skips),
+            "record_errors": len(self.record_errors),
+            "failed_writes": len(self.result.failures) if self.result else 0,
+        }
+
+    @property
+    def mode(self) -> str:
+        if self.dry_run:
+            return "dry run (nothing written)"
+        if self.refused:
+            return "refused (nothing written)"
+        return "applied"
+
+    def summary_lines(self) -> list[str]:
+        """The end-of-run summary; skip reasons are grouped so a large org stays readable."""
+        counts = " ".join(f"{key}={self.counts[key]}" for key in SUMMARY_KEYS)
+        writes = self.result.writes if self.result else 0
+        lines = [
+            f"summary ({self.mode}, {'complete snapshot' if self.complete_snapshot else 'incremental'}): "
+            f"{counts} planned_writes={self.plan.write_count} writes={writes}"
+        ]
+        reasons: Counter[str] = Counter(_reason_kind(s.reason) for s in self.plan.skips)
+        lines.extend(f"skipped {n}: {reason}" for reason, n in sorted(reasons.items()))
+        lines.extend(f"skipped: {skip.subject}: {skip.reason}" for skip in self.plan.skips)
+        lines.extend(f"record error: {error}" for error in self.record_errors)
+        if self.result:
+            lines.extend(f"failed: {f.subject}: {f.message}" for f in self.result.failures)
+        if self.refused:
+            lines.append(f"refused: {self.refused}")
+        return lines
+
+    def to_json(self) -> dict[str, Any]:
+        actions: list[dict[str, Any]] = []
+        for create in self.plan.user_creates:
+            after = {"userName": create.user_name, "externalId": create.external_id, **create.fields}
+            actions.append({"action": "create_user", "subject": create.label, "after": after})
+        for update in self.plan.user_updates:
+            changes = {k: {"before": b, "after": a} for k, (b, a) in update.changes.items() if b != a}
+            actions.append({"action": "+".join(update.kinds), "subject": update.label, "changes": changes})
+        for write in self.plan.team_writes:
+            entry: dict[str, Any] = {"action": "+".join(write.kinds) or "team", "subject": write.label}
+            if "renamed" in write.kinds:
+                entry["changes"] = {"displayName": {"before": write.name_before, "after": write.display_name}}
+            if write.added or write.removed:
+                entry["members_added"], entry["members_removed"] = write.added, write.removed
+            actions.append(entry)
+        return {
+            "mode": self.mode,
+            "complete_snapshot": self.complete_snapshot,
+            "counts": self.counts,
+            "planned_writes": self.plan.write_count,
+            "writes": self.result.writes if self.result else 0,
+            "actions": actions,
+            "skipped": [{"subject": s.subject, "reason": s.reason} for s in self.plan.skips],
+            "record_errors": [
+                {"stream": e.stream, "key": e.key, "subject": e.label, "error": e.message} for e in self.record_errors
+            ],
+            "failures": [{"subject": f.subject, "error": f.message} for f in self.result.failures]
+            if self.result
+            else [],
+            "refused": self.refused,
+        }
+
+    def write(self, path: str) -> None:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+
+
+def _reason_kind(reason: str) -> str:
+    """Group skip reasons by their wording without the per-person numbers."""
+    return "".join("N" if ch.isdigit() else ch for ch in reason).split(";")[0][:120]

@@ -1,0 +1,82 @@
+"""Leapsome SCIM request bodies for planned writes: pure, so tests can replay them on a model of Leapsome.
+
+Leapsome's bodies are plain objects, not SCIM PatchOp: a user PATCH names `userName` and only the fields
+that change (enterprise fields merge), manager is a string (we send the Leapsome id; "" clears it), and a
+group request carries at most 100 members, added unless `replaceMembers` is true. Enterprise
+`department` is never sent: it makes Leapsome create name-keyed teams beside the ones we manage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from target_leapsome.models import ENTERPRISE
+from target_leapsome.planner import MAX_MEMBERS, CreateUser, TeamWrite, UpdateUser
+
+CORE_NAMES = {"display_name": "displayName", "title": "title"}
+ENTERPRISE_NAMES = {"location": "location", "start_date": "startDate", "end_date": "endDate"}
+
+
+def create_user_body(create: CreateUser) -> dict[str, Any]:
+    """The documented `POST /Users` fields; the rest follows in the user's first PATCH."""
+    fields = create.fields
+    body: dict[str, Any] = {"userName": create.user_name, "externalId": create.external_id}
+    if fields.get("given_name") or fields.get("family_name"):
+        body["name"] = {"givenName": fields.get("given_name") or "", "familyName": fields.get("family_name") or ""}
+    for name, scim_name in CORE_NAMES.items():
+        if fields.get(name):
+            body[scim_name] = fields[name]
+    return body
+
+
+def patch_user_body(update: UpdateUser, manager_id: str | None) -> dict[str, Any]:
+    """One plain-object PATCH with every change of `update`; `manager_id` is the resolved manager."""
+    changes = update.changes
+    body: dict[str, Any] = {"userName": update.user_name}
+    if "external_id" in changes:
+        body["externalId"] = changes["external_id"][1]
+    if "active" in changes:
+        body["active"] = bool(changes["active"][1])
+    if "given_name" in changes or "family_name" in changes:
+        body["name"] = {
+            "givenName": _text(changes.get("given_name", (None, ""))[1]),
+            "familyName": _text(changes.get("family_name", (None, ""))[1]),
+        }
+    for name, scim_name in CORE_NAMES.items():
+        if name in changes:
+            body[scim_name] = _text(changes[name][1])
+    enterprise: dict[str, Any] = {}
+    for name, scim_name in ENTERPRISE_NAMES.items():
+        if name in changes:
+            enterprise[scim_name] = _text(changes[name][1])
+    if update.set_manager:
+        enterprise["manager"] = manager_id or ""
+    if enterprise:
+        body[ENTERPRISE] = enterprise
+    return body
+
+
+def team_bodies(write: TeamWrite, member_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The requests of one team write, in order: the first creates/renames/adopts and replaces, the rest add.
+
+    For a team created in this run the first body is the `POST /Groups` body.
+    """
+    chunks = [list(member_ids[i : i + MAX_MEMBERS]) for i in range(0, len(member_ids), MAX_MEMBERS)]
+    first: dict[str, Any] = {}
+    if write.display_name is not None:
+        first["displayName"] = write.display_name
+    if write.external_id is not None:
+        first["externalId"] = write.external_id
+    if write.replace and write.team_id is not None:
+        first["replaceMembers"] = True
+        first["members"] = []
+    if chunks:
+        first["members"] = [{"value": member} for member in chunks[0]]
+    bodies = [first] if first else []
+    bodies.extend({"members": [{"value": member} for member in chunk]} for chunk in chunks[1:])
+    return bodies
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)

@@ -1,0 +1,182 @@
+"""Whole runs of the target over HTTP: idempotence, scale, faults, pacing, safety, dry run, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from sandbox.leapsome import API_TOKEN
+
+
+def people(singer, n, departments=3):
+    return [singer.employee(1, first="Ada", last="Boss")] + [
+        singer.employee(i, department=1 + i % departments, supervisor=1 + (i // 10)) for i in range(2, n + 1)
+    ]
+
+
+def test_second_run_with_nothing_changed_makes_zero_writes(leapsome, singer):
+    org = people(singer, 40)
+    assert leapsome.run(singer.input(org)).ok
+    leapsome.reset_counters()
+    result = leapsome.run(singer.input(org))
+    assert result.ok, result.log
+    counters = leapsome.counters()
+    assert counters["writes"] == 0
+    assert counters["reads"] == 2  # one page of users, one of groups
+
+
+def test_writes_grow_with_changes_not_org_size(leapsome, singer):
+    org = people(singer, 60)
+    assert leapsome.run(singer.input(org)).ok
+    leapsome.reset_counters()
+    changed = [singer.employee(i, department=1 + i % 3, supervisor=1 + (i // 10), position="Staff") for i in (5, 6, 7)]
+    assert leapsome.run(singer.input(changed, snapshot=False)).ok
+    assert leapsome.counters()["writes"] == 3
+
+
+def test_team_over_100_members(make_leapsome, singer):
+    leapsome = make_leapsome(rate_limit=False)
+    org = [singer.employee(i, department=1) for i in range(1, 251)]
+    result = leapsome.run(singer.input(org), max_requests_per_second=0)
+    assert result.ok, result.log
+    team = leapsome.groups()["Engineering"]
+    assert len(team["members"]) == 250
+    # one member leaves the department: removal needs a full replace in chunks of 100
+    moved = singer.employee(17, department=2)
+    assert leapsome.run(singer.input([moved], snapshot=False), max_requests_per_second=0).ok
+    groups = leapsome.groups()
+    user_id = leapsome.by_external()["17"]["id"]
+    assert len(groups["Engineering"]["members"]) == 249 and user_id not in groups["Engineering"]["members"]
+    assert groups["Sales"]["members"] == [user_id]
+
+
+def test_5000_users(make_leapsome, singer):
+    leapsome = make_leapsome(rate_limit=False)
+    org = people(singer, 5000, departments=20)
+    result = leapsome.run(singer.input(org), max_requests_per_second=0, concurrency=8)
+    assert result.ok, result.log[-3000:]
+    state = leapsome.state()
+    assert sum(1 for u in state["users"] if u["externalId"]) == 5000
+    leapsome.reset_counters()
+    assert leapsome.run(singer.input(org), max_requests_per_second=0).ok
+    assert leapsome.counters()["writes"] == 0
+    assert leapsome.counters()["reads"] == 3  # 5002 users: two pages, plus groups
+
+
+def test_lost_create_responses_make_no_duplicates(make_leapsome, singer):
+    leapsome = make_leapsome(lost_write_rate=0.3, seed=7)
+    org = people(singer, 30)
+    result = leapsome.run(singer.input(org), max_requests_per_second=0)
+    assert result.ok, result.log[-3000:]
+    assert leapsome.counters()["faults"].get("lost_write", 0) > 0
+    state = leapsome.state()
+    names = [u["userName"].lower() for u in state["users"]]
+    assert len(names) == len(set(names)) == 32
+    assert len([g for g in state["groups"] if g["externalId"]]) == 3
+    leapsome.knobs(lost_write_rate=0.0)
+    leapsome.reset_counters()
+    assert leapsome.run(singer.input(org)).ok
+    assert leapsome.counters()["writes"] == 0
+
+
+def test_rate_limit_respected(leapsome, singer):
+    org = people(singer, 60)
+    result = leapsome.run(singer.input(org), concurrency=8)
+    assert result.ok, result.log
+    counters = leapsome.counters()
+    assert counters["peak_per_second"] <= 30
+    # the in-process sandbox shares the GIL with the target, so an occasional 429 can slip in; it is retried
+    assert counters["rate_limited"] <= counters["total"] * 0.05
+
+
+def test_rate_limited_requests_are_retried(leapsome, singer):
+    org = people(singer, 60)
+    result = leapsome.run(singer.input(org), concurrency=8, max_requests_per_second=0)
+    assert result.ok, result.log
+    assert leapsome.counters()["rate_limited"] > 0
+    assert len(leapsome.by_external()) == 60
+
+
+def test_deactivation_limit_refuses_and_writes_nothing(leapsome, singer):
+    org = people(singer, 40)
+    assert leapsome.run(singer.input(org)).ok
+    leapsome.reset_counters()
+    result = leapsome.run(singer.input(org[:10]))
+    assert not result.ok
+    assert "max_deactivation" in result.error or "max_deactivation" in result.log
+    assert leapsome.counters()["writes"] == 0
+    assert result.states == []
+    assert all(u["active"] for u in leapsome.by_external().values())
+
+
+def test_empty_snapshot_is_refused(leapsome, singer):
+    org = people(singer, 40)
+    assert leapsome.run(singer.input(org)).ok
+    result = leapsome.run(singer.input([]))
+    assert not result.ok and result.states == []
+    assert all(u["active"] for u in leapsome.by_external().values())
+
+
+def test_dry_run_writes_nothing_and_emits_no_state(leapsome, singer):
+    leapsome.reset_counters()
+    result = leapsome.run(singer.input(people(singer, 20)), dry_run=True)
+    assert result.ok, result.log
+    assert leapsome.counters()["writes"] == 0
+    assert result.states == []
+    assert "plan: create_user" in result.log
+
+
+def test_report_has_actions_and_no_secret(leapsome, singer, tmp_path):
+    org = people(singer, 10)
+    assert leapsome.run(singer.input(org)).ok
+    org[3] = singer.employee(4, department=2, supervisor=1, position="Lead")
+    path = tmp_path / "report.json"
+    result = leapsome.run(singer.input(org), report_path=str(path))
+    assert result.ok
+    text = path.read_text()
+    report = json.loads(text)
+    assert API_TOKEN not in text and API_TOKEN not in result.log
+    change = next(a for a in report["actions"] if a["subject"].startswith("employee 4 "))
+    assert change["changes"]["title"] == {"before": "Engineer", "after": "Lead"}
+
+
+def test_bad_records_named_rest_synced_nonzero_exit_no_state(leapsome, singer, tmp_path):
+    org = people(singer, 6)
+    org.append(singer.employee(7, first="No", last="Mail", email=None))
+    org.append(singer.employee(8, first="Twin", last="One", email="twin@acme.example"))
+    org.append(singer.employee(9, first="Twin", last="Two", email="TWIN@acme.example"))
+    lines = singer.input(org)
+    config = leapsome.config(report_path=str(tmp_path / "r.json"))
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    done = subprocess.run(
+        [sys.executable, "-m", "target_leapsome.target", "--config", str(tmp_path / "config.json")],
+        input=lines, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode != 0
+    assert done.stdout.strip() == ""  # no STATE
+    assert "employee 7 (No Mail): has no email" in done.stderr
+    assert "employee 8 (Twin One)" in done.stderr and "employee 9 (Twin Two)" in done.stderr
+    assert API_TOKEN not in done.stderr
+    assert set(leapsome.by_external()) == {"1", "2", "3", "4", "5", "6"}
+
+
+def test_allow_failures_emits_state(leapsome, singer):
+    org = people(singer, 4) + [singer.employee(7, email=None)]
+    result = leapsome.run(singer.input(org), allow_failures=True)
+    assert result.ok and result.states
+
+
+def test_unknown_stream_is_an_error_naming_the_record(leapsome, singer):
+    lines = singer.input(people(singer, 3))
+    lines += json.dumps({"type": "SCHEMA", "stream": "meltano_test_stream", "schema": {"type": "object", "properties": {"id": {"type": "integer"}}}, "key_properties": ["id"]}) + "\n"
+    lines += json.dumps({"type": "RECORD", "stream": "meltano_test_stream", "record": {"id": 42}}) + "\n"
+    result = leapsome.run(lines)
+    assert not result.ok and result.states == []
+    assert "meltano_test_stream 42" in result.log
+    assert set(leapsome.by_external()) == {"1", "2", "3"}
+
+
+def test_plain_http_to_remote_host_is_a_config_error(singer):
+    result = singer.run({"api_token": "x", "base_url": "http://leapsome.example/scim/v1"}, "")
+    assert not result.ok and "base_url" in result.error
