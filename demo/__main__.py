@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import signal
 import sys
 import time
 from typing import Any
@@ -84,7 +85,12 @@ def pick_changes(personio: SandboxProcess) -> list[tuple[str, str, dict[str, Any
     ]  # fmt: skip
 
 
+def _interrupted(signum: int, _frame: object) -> None:
+    raise SystemExit(f"interrupted by signal {signum}")  # unwinds the `with`, which stops the sandboxes
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupted)
     shutil.rmtree(WORKDIR, ignore_errors=True)
     WORKDIR.mkdir()
     with Sandboxes() as sandboxes:
