@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 import requests
+from target_leapsome.target import TargetLeapsome
 
 from sandbox.leapsome import API_TOKEN
-from target_leapsome.target import TargetLeapsome
 
 REF = {"type": ["object", "null"], "properties": {"id": {"type": "integer"}, "name": {"type": ["string", "null"]}}}
 STR = {"type": ["string", "null"]}

@@ -44,7 +44,9 @@ def test_identity_is_the_personio_id_in_external_id(leapsome, singer):
 
 
 def test_hand_made_user_with_same_email_is_adopted_not_duplicated(leapsome, singer):
-    leapsome.admin("POST", "/users", {"userName": "Person.2@ACME.example", "name": {"givenName": "P", "familyName": "Two"}})
+    leapsome.admin(
+        "POST", "/users", {"userName": "Person.2@ACME.example", "name": {"givenName": "P", "familyName": "Two"}}
+    )
     sync(leapsome, singer, org(singer))
     matching = [u for u in leapsome.state()["users"] if u["userName"].lower() == "person.2@acme.example"]
     assert len(matching) == 1
@@ -82,8 +84,10 @@ def test_statuses_setting_can_pre_create_onboarding(leapsome, singer):
 
 
 def test_display_name_prefers_preferred_name(leapsome, singer):
-    people = [singer.employee(1, first="Alexander", last="Bergmann", preferred_name="Alex Bergmann"),
-              singer.employee(2, first="Jo", last="Doe")]
+    people = [
+        singer.employee(1, first="Alexander", last="Bergmann", preferred_name="Alex Bergmann"),
+        singer.employee(2, first="Jo", last="Doe"),
+    ]
     sync(leapsome, singer, people)
     users = leapsome.by_external()
     assert users["1"]["displayName"] == "Alex Bergmann"
@@ -199,18 +203,23 @@ def test_self_supervision_and_cycles_skipped_and_reported(leapsome, singer):
     result = sync(leapsome, singer, people)
     users = leapsome.by_external()
     assert users["1"]["manager"] is None
-    assert users["2"]["manager"] is None and users["3"]["manager"] is None
+    assert users["2"]["manager"] is None
+    assert users["3"]["manager"] is None
     assert users["4"]["manager"] == users["2"]["id"]
     assert "own supervisor" in result.log
     assert "supervision cycle" in result.log
 
 
 def test_supervisor_without_user_is_reported(leapsome, singer):
-    people = [singer.employee(1, status="inactive"), singer.employee(2, supervisor=1),
-              singer.employee(3, supervisor=77)]
+    people = [
+        singer.employee(1, status="inactive"),
+        singer.employee(2, supervisor=1),
+        singer.employee(3, supervisor=77),
+    ]
     result = sync(leapsome, singer, people)
     users = leapsome.by_external()
-    assert users["2"]["manager"] is None and users["3"]["manager"] is None
+    assert users["2"]["manager"] is None
+    assert users["3"]["manager"] is None
     assert "supervisor 1 has no active Leapsome user" in result.log
     assert "supervisor 77 has no active Leapsome user" in result.log
 
@@ -219,7 +228,9 @@ def test_personio_wins_over_hand_edits(leapsome, singer):
     people = org(singer)
     sync(leapsome, singer, people)
     user = leapsome.by_external()["2"]
-    leapsome.admin("PATCH", f"/users/{user['id']}", {"title": "Chief Hand Edit", "name": {"givenName": "X", "familyName": "Y"}})
+    leapsome.admin(
+        "PATCH", f"/users/{user['id']}", {"title": "Chief Hand Edit", "name": {"givenName": "X", "familyName": "Y"}}
+    )
     sync(leapsome, singer, people)
     user = leapsome.by_external()["2"]
     assert user["title"] == "Engineer"

@@ -1,5 +1,7 @@
-"""Property tests of the pure planner: applying its plan to an in-memory Leapsome reaches the desired state,
-and planning again yields nothing. The in-memory Leapsome (below) models the documented SCIM semantics."""
+"""Property tests of the pure planner: its plan reaches the desired state, then planning again is empty.
+
+Plans are applied by the real applier to an in-memory Leapsome that models the documented SCIM semantics.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +10,12 @@ import threading
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from target_leapsome.apply import apply_plan
 from target_leapsome.desired import build_desired
 from target_leapsome.models import ENTERPRISE, LeapsomeState, LeapsomeTeam, LeapsomeUser
 from target_leapsome.planner import PlanOptions, plan_sync
 
+EMAIL_MOVED = "is the userName of Leapsome user"
 DEPARTMENT_NAMES = {1: "Engineering", 2: "Sales", 3: "People"}
 
 
@@ -28,8 +30,17 @@ class MemoryLeapsome:
 
     def add_user(self, user_name, external_id=None, **fields):
         uid = f"u{next(self.ids)}"
-        self.users[uid] = {"id": uid, "userName": user_name, "externalId": external_id, "active": True,
-                           "name": {}, ENTERPRISE: {}, "manager": None, "teams": set(), **fields}
+        self.users[uid] = {
+            "id": uid,
+            "userName": user_name,
+            "externalId": external_id,
+            "active": True,
+            "name": {},
+            ENTERPRISE: {},
+            "manager": None,
+            "teams": set(),
+            **fields,
+        }
         return self.users[uid]
 
     def by_name(self, name):
@@ -101,9 +112,14 @@ class MemoryLeapsome:
         if user["manager"]:
             enterprise["manager"] = {"managerId": user["manager"]}
         return {
-            "id": user["id"], "userName": user["userName"], "externalId": user["externalId"],
-            "active": user["active"], "name": user["name"], "displayName": user.get("displayName"),
-            "title": user.get("title"), ENTERPRISE: enterprise,
+            "id": user["id"],
+            "userName": user["userName"],
+            "externalId": user["externalId"],
+            "active": user["active"],
+            "name": user["name"],
+            "displayName": user.get("displayName"),
+            "title": user.get("title"),
+            ENTERPRISE: enterprise,
             "groups": [{"value": g} for g in sorted(user["teams"])],
         }
 
@@ -114,12 +130,20 @@ class MemoryLeapsome:
         )
 
 
-def record(eid, status, department, supervisor, email, first, position, preferred):
+def record(eid, status, department, supervisor, email, first, position, preferred):  # noqa: PLR0917
     return {
-        "id": eid, "email": email, "first_name": first, "last_name": f"L{eid}", "preferred_name": preferred,
-        "status": status, "position": position, "hire_date": "2024-01-01", "termination_date": None,
+        "id": eid,
+        "email": email,
+        "first_name": first,
+        "last_name": f"L{eid}",
+        "preferred_name": preferred,
+        "status": status,
+        "position": position,
+        "hire_date": "2024-01-01",
+        "termination_date": None,
         "department": {"id": department, "name": DEPARTMENT_NAMES[department]} if department else None,
-        "office": {"id": 1, "name": "Berlin"}, "supervisor": {"id": supervisor} if supervisor else None,
+        "office": {"id": 1, "name": "Berlin"},
+        "supervisor": {"id": supervisor} if supervisor else None,
     }
 
 
@@ -155,7 +179,9 @@ def check(leapsome, desired, options):
     for employee in desired.employees.values():
         user = by_ext.get(employee.external_id)
         if employee.status in options.statuses and not any(s.startswith(employee.label) for s in skipped):
-            assert user is not None and user.active and user.user_name.lower() == employee.email
+            assert user is not None
+            assert user.active
+            assert user.user_name.lower() == employee.email
             assert user.title == (employee.title or user.title)
             team_ids = {t.id for t in state.teams if t.department_id == employee.department_id}
             if employee.department_id is not None:
@@ -171,17 +197,23 @@ def check(leapsome, desired, options):
                 continue
             members = {u.id for u in state.users if team.id in u.group_ids}
             expected = {
-                by_ext[e.external_id].id for e in desired.employees.values()
-                if e.department_id == team.department_id and e.external_id in by_ext
-                and by_ext[e.external_id].active and e.status in options.statuses
+                by_ext[e.external_id].id
+                for e in desired.employees.values()
+                if e.department_id == team.department_id
+                and e.external_id in by_ext
+                and by_ext[e.external_id].active
+                and e.status in options.statuses
             }
             undecided = {by_ext[x].id for x in desired.unusable if x in by_ext}
-            undecided |= {by_ext[e.external_id].id for e in desired.employees.values()
-                          if e.external_id in by_ext and e.status not in options.statuses | {"inactive"}}
+            undecided |= {
+                by_ext[e.external_id].id
+                for e in desired.employees.values()
+                if e.external_id in by_ext and e.status not in options.statuses | {"inactive"}
+            }
             assert members - undecided == expected - undecided
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
 def test_plan_reaches_desired_state_and_replanning_is_empty(sequence):
     leapsome = MemoryLeapsome()
@@ -199,7 +231,13 @@ def test_plan_reaches_desired_state_and_replanning_is_empty(sequence):
         plan = plan_sync(desired, leapsome.state(), options)
         result = apply_plan(plan, leapsome, concurrency=2)  # the real applier, on the in-memory Leapsome
         assert result.failures == []
+        if any(EMAIL_MOVED in s.reason for s in plan.skips):
+            # an email that moves from one employee to another in the same run is only free after it
+            # (the holder is renamed in the update phase); the next run completes it
+            assert apply_plan(plan_sync(desired, leapsome.state(), options), leapsome, 2).failures == []
         check(leapsome, desired, options)
     book_club = {u["id"] for u in leapsome.users.values() if "gb" in u["teams"]}
-    assert book_club == {"u2"} and leapsome.groups["gb"]["displayName"] == "Book Club"
-    assert leapsome.users["u2"]["externalId"] == "crm-9" and leapsome.users["u2"]["active"]
+    assert book_club == {"u2"}
+    assert leapsome.groups["gb"]["displayName"] == "Book Club"
+    assert leapsome.users["u2"]["externalId"] == "crm-9"
+    assert leapsome.users["u2"]["active"]

@@ -47,7 +47,8 @@ def test_team_over_100_members(make_leapsome, singer):
     assert leapsome.run(singer.input([moved], snapshot=False), max_requests_per_second=0).ok
     groups = leapsome.groups()
     user_id = leapsome.by_external()["17"]["id"]
-    assert len(groups["Engineering"]["members"]) == 249 and user_id not in groups["Engineering"]["members"]
+    assert len(groups["Engineering"]["members"]) == 249
+    assert user_id not in groups["Engineering"]["members"]
     assert groups["Sales"]["members"] == [user_id]
 
 
@@ -114,7 +115,8 @@ def test_empty_snapshot_is_refused(leapsome, singer):
     org = people(singer, 40)
     assert leapsome.run(singer.input(org)).ok
     result = leapsome.run(singer.input([]))
-    assert not result.ok and result.states == []
+    assert not result.ok
+    assert result.states == []
     assert all(u["active"] for u in leapsome.by_external().values())
 
 
@@ -136,7 +138,8 @@ def test_report_has_actions_and_no_secret(leapsome, singer, tmp_path):
     assert result.ok
     text = path.read_text()
     report = json.loads(text)
-    assert API_TOKEN not in text and API_TOKEN not in result.log
+    assert API_TOKEN not in text
+    assert API_TOKEN not in result.log
     change = next(a for a in report["actions"] if a["subject"].startswith("employee 4 "))
     assert change["changes"]["title"] == {"before": "Engineer", "after": "Lead"}
 
@@ -151,32 +154,50 @@ def test_bad_records_named_rest_synced_nonzero_exit_no_state(leapsome, singer, t
     (tmp_path / "config.json").write_text(json.dumps(config))
     done = subprocess.run(
         [sys.executable, "-m", "target_leapsome.target", "--config", str(tmp_path / "config.json")],
-        input=lines, capture_output=True, text=True, timeout=120, check=False,
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode != 0
     assert done.stdout.strip() == ""  # no STATE
     assert "employee 7 (No Mail): has no email" in done.stderr
-    assert "employee 8 (Twin One)" in done.stderr and "employee 9 (Twin Two)" in done.stderr
+    assert "employee 8 (Twin One)" in done.stderr
+    assert "employee 9 (Twin Two)" in done.stderr
     assert API_TOKEN not in done.stderr
     assert set(leapsome.by_external()) == {"1", "2", "3", "4", "5", "6"}
 
 
 def test_allow_failures_emits_state(leapsome, singer):
-    org = people(singer, 4) + [singer.employee(7, email=None)]
+    org = [*people(singer, 4), singer.employee(7, email=None)]
     result = leapsome.run(singer.input(org), allow_failures=True)
-    assert result.ok and result.states
+    assert result.ok
+    assert result.states
 
 
 def test_unknown_stream_is_an_error_naming_the_record(leapsome, singer):
     lines = singer.input(people(singer, 3))
-    lines += json.dumps({"type": "SCHEMA", "stream": "meltano_test_stream", "schema": {"type": "object", "properties": {"id": {"type": "integer"}}}, "key_properties": ["id"]}) + "\n"
+    lines += (
+        json.dumps(
+            {
+                "type": "SCHEMA",
+                "stream": "meltano_test_stream",
+                "schema": {"type": "object", "properties": {"id": {"type": "integer"}}},
+                "key_properties": ["id"],
+            }
+        )
+        + "\n"
+    )
     lines += json.dumps({"type": "RECORD", "stream": "meltano_test_stream", "record": {"id": 42}}) + "\n"
     result = leapsome.run(lines)
-    assert not result.ok and result.states == []
+    assert not result.ok
+    assert result.states == []
     assert "meltano_test_stream 42" in result.log
     assert set(leapsome.by_external()) == {"1", "2", "3"}
 
 
 def test_plain_http_to_remote_host_is_a_config_error(singer):
     result = singer.run({"api_token": "x", "base_url": "http://leapsome.example/scim/v1"}, "")
-    assert not result.ok and "base_url" in result.error
+    assert not result.ok
+    assert "base_url" in result.error
