@@ -36,9 +36,11 @@ def run_sync(project: MeltanoProject, label: str) -> None:
         print(result.stderr[-6000:])
         raise SystemExit(f"meltano run failed ({result.returncode}); full log in .demo/{label}.log")
     print(f"meltano run tap-personio target-leapsome: ok in {time.monotonic() - started:.1f} s")
-    summary = [line for line in result.stderr.splitlines() if "summary" in line.lower() or "plan:" in line.lower()]
-    for line in summary[-12:]:
-        print("  " + line.split("] ", 1)[-1][:200])
+    for line in result.stderr.splitlines():
+        if "target-leapsome summary" in line:
+            head, _, counts = line.split("] ", 1)[-1].partition(": ")
+            nonzero = [kv.replace("=", " ").replace("_", " ") for kv in counts.split() if not kv.endswith("=0")]
+            print(f"  {head}: {', '.join(nonzero) or 'nothing to do'}")
 
 
 def show(view: LeapsomeView) -> None:

@@ -33,7 +33,7 @@ class LeapsomeView:
 
     def name(self, user_id: str | None) -> str:
         user = self.users.get(user_id or "")
-        return str(user["displayName"]) if user else "-"
+        return str(user.get("displayName") or user["userName"]) if user else "-"
 
     def team_names(self, user: JSON) -> str:
         return ", ".join(str(self.groups[t]["displayName"]) for t in user.get("teams", []) if t in self.groups) or "-"
@@ -53,7 +53,7 @@ class LeapsomeView:
     def describe(self, user: JSON) -> str:
         state = "active" if user["active"] else "deactivated"
         return (
-            f"{user['displayName']} <{user['userName']}> · {user.get('title') or '-'} · {state} · "
+            f"{self.name(user['id'])} <{user['userName']}> · {user.get('title') or '-'} · {state} · "
             f"manager: {self.name(user.get('manager'))} · team: {self.team_names(user)}"
         )
 
