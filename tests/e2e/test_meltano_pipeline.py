@@ -89,6 +89,7 @@ class Scenario:
     views: dict[str, LeapsomeView] = field(default_factory=dict)
     writes: dict[str, int] = field(default_factory=dict)
     states: dict[str, Any] = field(default_factory=dict)
+    people: list[dict[str, Any]] = field(default_factory=list)  # Personio before any change
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +104,7 @@ def scenario(meltano_installed: None, tmp_path_factory: pytest.TempPathFactory) 
         story.views["initial"] = assert_mirrors_personio(personio, leapsome)
         story.states["initial"] = stored_state(project)
 
-        people = admin(personio, "GET", "employees")
+        people = story.people = admin(personio, "GET", "employees")
         active = [p for p in people if p["status"] == "active"]
         bosses = {p["supervisor"]["id"] for p in people if p.get("supervisor")}
         root = next(p for p in active if not p.get("supervisor"))
@@ -168,7 +169,7 @@ def user_of(state: LeapsomeView, employee: dict[str, Any]) -> dict[str, Any]:
 
 def test_initial_sync_creates_users_teams_and_managers(scenario: Scenario) -> None:
     state = scenario.views["initial"]
-    people = admin(scenario.personio, "GET", "employees")
+    people = scenario.people
     assert len(state.synced_users()) == sum(1 for p in people if p["status"] in SYNCED_STATUSES)
     assert state.synced_teams()
     assert any(u.get("manager") for u in state.synced_users())
