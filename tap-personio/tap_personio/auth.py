@@ -25,6 +25,13 @@ TOKEN_REFRESH_MARGIN = 300.0  # renew this long before Personio's stated expiry
 DEFAULT_TOKEN_LIFETIME = 86400.0
 
 
+class _NoAuth(AuthBase):
+    """Keeps the shared session's own authenticator off the token request itself."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
 class AuthenticationError(FatalAPIError):
     """Personio refused the credentials, or auth stayed unavailable through every retry."""
 
@@ -96,7 +103,11 @@ class PersonioAuthenticator(AuthBase):
             try:
                 self.requests_made += 1
                 response = self._session.post(
-                    self._url, json=self._credentials, headers=self._headers, timeout=self._timeout
+                    self._url,
+                    json=self._credentials,
+                    headers=self._headers,
+                    timeout=self._timeout,
+                    auth=_NoAuth(),
                 )
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
                 failure, wait = f"connection error ({type(exc).__name__})", exponential(self._backoff, attempt)

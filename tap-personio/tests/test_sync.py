@@ -1,0 +1,270 @@
+"""The tap against the Personio sandbox over HTTP: paging, snapshots, incremental runs, faults, fidelity."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+import pytest
+from singer_sdk.exceptions import ConfigValidationError
+from tap_personio.tap import TapPersonio
+
+
+def _shrink(kit, server, keep: int) -> None:
+    for person in kit.admin(server, "GET", "employees")[keep:]:
+        kit.admin(server, "DELETE", f"employees/{person['id']}")
+    kit.admin(server, "POST", "counters/reset")
+
+
+@pytest.mark.parametrize("size", [0, 1, 100, 101, 250])
+def test_paging_reads_everyone_with_one_request_per_page(kit, personio_factory, size):
+    server = personio_factory(employees=max(size, 10))
+    _shrink(kit, server, size)
+    run = kit.run(kit.config(server))
+    ids = [r["id"] for r in run.records()]
+    assert len(ids) == size == len(set(ids))
+    assert sorted(ids) == sorted(p["id"] for p in kit.admin(server, "GET", "employees"))
+    # ceil(n/100) pages; an empty company still needs the one request that says so.
+    assert kit.employee_requests(server) == max(1, math.ceil(size / 100))
+    assert kit.admin(server, "GET", "counters")["by_route"]["POST auth"] == 1
+
+
+def test_snapshot_versions_records_and_activates_after_the_last(kit, personio_sandbox):
+    run = kit.run(kit.config(personio_sandbox))
+    kinds = [(m["type"], m.get("stream")) for m in run.messages]
+    employees = run.of("RECORD", "employees")
+    versions = {m["version"] for m in employees}
+    assert len(versions) == 1
+    (version,) = versions
+    activations = run.of("ACTIVATE_VERSION", "employees")
+    assert activations == [{"type": "ACTIVATE_VERSION", "stream": "employees", "version": version}]
+    last_record = max(i for i, k in enumerate(kinds) if k == ("RECORD", "employees"))
+    assert kinds[last_record + 1] == ("ACTIVATE_VERSION", "employees")
+    assert abs(version - time.time() * 1000) < 60_000  # epoch milliseconds at the snapshot's start
+    departments = run.of("RECORD", "departments")
+    (dept_activation,) = run.of("ACTIVATE_VERSION", "departments")
+    assert {m["version"] for m in departments} == {dept_activation["version"]}
+    last_dept = max(i for i, k in enumerate(kinds) if k == ("RECORD", "departments"))
+    assert kinds[last_dept + 1] == ("ACTIVATE_VERSION", "departments")
+
+
+def test_incremental_sees_hires_updates_and_leavers_without_versions(kit, personio_sandbox):
+    server = personio_sandbox
+    first = kit.run(kit.config(server))
+    people = kit.admin(server, "GET", "employees")
+    hired = kit.admin(server, "POST", "employees", {"first_name": "Ngozi", "last_name": "Ọkọnkwọ"})
+    moved = people[3]["id"]
+    kit.admin(server, "PATCH", f"employees/{moved}", {"position": "Head of Ünïcode"})
+    leaver = next(p["id"] for p in people if p["status"] == "active" and p["id"] != moved)
+    kit.admin(server, "PATCH", f"employees/{leaver}", {"status": "inactive", "termination_date": "2026-11-30"})
+    # Without look-back only changes after the bookmark come back (the record at the bookmark is excluded).
+    second = kit.run(kit.config(server, lookback_seconds=0), first.state)
+    by_id = {r["id"]: r for r in second.records()}
+    assert set(by_id) == {hired["id"], moved, leaver}
+    assert by_id[hired["id"]]["last_name"] == "Ọkọnkwọ"
+    assert by_id[moved]["position"] == "Head of Ünïcode"
+    assert by_id[leaver]["status"] == "inactive"
+    assert by_id[leaver]["termination_date"] == "2026-11-30"
+    assert all(m.get("version") is None for m in second.of("RECORD", "employees"))
+    assert second.of("ACTIVATE_VERSION", "employees") == []
+    assert len(second.of("ACTIVATE_VERSION", "departments")) == 1  # departments are always complete
+    # The bookmark moved on: without a look-back nothing repeats; with it, the boundary changes repeat.
+    third = kit.run(kit.config(server, lookback_seconds=0), second.state)
+    assert third.records() == []
+    fourth = kit.run(kit.config(server), second.state)
+    assert {r["id"] for r in fourth.records()} == {hired["id"], moved, leaver}
+    assert second.state["bookmarks"]["employees"]["replication_key_value"] >= max(
+        r["last_modified_at"] for r in first.records()
+    )
+
+
+BOOKMARK = "2027-06-01T10:00:00+00:00"  # summer: Berlin is UTC+2, so a naive UTC wall time would be off by 2 h
+
+
+@pytest.mark.parametrize(("lookback", "expected"), [(0, {"after"}), (300, {"before_2s", "at", "after"})])
+def test_boundary_lookback_and_time_zone(kit, personio_sandbox, lookback, expected):
+    server = personio_sandbox
+    people = kit.admin(server, "GET", "employees")
+    stamps = {
+        "before_10min": "2027-06-01T09:50:00Z",
+        "before_2s": "2027-06-01T09:59:58Z",
+        "at": "2027-06-01T10:00:00Z",
+        "after": "2027-06-01T10:00:01Z",
+    }
+    ids = {}
+    for person, (name, stamp) in zip(people, stamps.items(), strict=False):
+        kit.admin(server, "PATCH", f"employees/{person['id']}", {"position": name, "last_modified_at": stamp})
+        ids[person["id"]] = name
+    state = {"bookmarks": {"employees": {"replication_key": "last_modified_at", "replication_key_value": BOOKMARK}}}
+    run = kit.run(kit.config(server, lookback_seconds=lookback), state)
+    assert {ids[r["id"]] for r in run.records()} == expected
+
+
+def test_token_expiry_mid_run_reauthenticates_once(kit, personio_factory, caplog):
+    server = personio_factory(employees=250, latency_ms=40)
+    kit.admin(server, "POST", "counters/reset")
+    done = threading.Event()
+
+    def expire_after_first_page() -> None:
+        while not done.is_set():
+            if kit.employee_requests(server) >= 1:
+                kit.admin(server, "POST", "tokens/expire")
+                return
+            time.sleep(0.002)
+
+    watcher = threading.Thread(target=expire_after_first_page)
+    watcher.start()
+    try:
+        run = kit.run(kit.config(server, page_size=50))
+    finally:
+        done.set()
+        watcher.join()
+    counters = kit.admin(server, "GET", "counters")
+    assert len({r["id"] for r in run.records()}) == len(run.records()) == 250
+    assert counters["by_route"]["POST auth"] == 2
+    assert counters["by_status"].get("401") == 1
+    assert len(run.of("ACTIVATE_VERSION", "employees")) == 1
+    assert "retry" in caplog.text  # the 401 retry was logged...
+    assert "papi-" not in caplog.text  # ...without the token
+    assert kit.config(server)["client_secret"] not in caplog.text
+
+
+def test_429_is_retried_after_retry_after(kit, personio_factory):
+    server = personio_factory(employees=400)
+    kit.admin(server, "POST", "counters/reset")
+    started = time.monotonic()
+    run = kit.run(kit.config(server, pace_requests=False, page_size=5))
+    counters = kit.admin(server, "GET", "counters")
+    assert counters["rate_limited"] >= 1
+    assert time.monotonic() - started >= 1.0  # waited Retry-After (>= 1 s)
+    assert len({r["id"] for r in run.records()}) == len(run.records()) == 400
+    assert counters["by_route"]["GET employees"] == 80 + counters["rate_limited"]
+
+
+def test_pacing_keeps_a_normal_run_under_the_limits(kit, personio_factory):
+    server = personio_factory(employees=2000)
+    kit.admin(server, "POST", "counters/reset")
+    run = kit.run(kit.config(server))
+    counters = kit.admin(server, "GET", "counters")
+    assert counters["rate_limited"] == 0
+    assert counters["by_route"]["GET employees"] == 20
+    assert len(run.records()) == 2000
+
+
+def test_5xx_and_dropped_connections_are_retried(kit, personio_factory):
+    server = personio_factory(employees=250, fault_rate=0.3, drop_rate=0.1, seed=7)
+    run = kit.run(kit.config(server, page_size=50, max_retries=10))
+    counters = kit.admin(server, "GET", "counters")
+    assert sum(counters["faults"].values()) >= 1
+    assert sorted(r["id"] for r in run.records()) == sorted(p["id"] for p in kit.admin(server, "GET", "employees"))
+    assert len(run.of("ACTIVATE_VERSION", "employees")) == 1
+
+
+def test_snapshot_cut_short_never_activates(kit, personio_factory):
+    server = personio_factory(employees=250)
+    done = threading.Event()
+
+    def break_after_first_page() -> None:
+        while not done.is_set():
+            if kit.employee_requests(server) >= 1:
+                kit.admin(server, "POST", "knobs", {"fault_rate": 1.0})
+                return
+            time.sleep(0.001)
+
+    kit.admin(server, "POST", "knobs", {"latency_ms": 30})
+    kit.admin(server, "POST", "counters/reset")
+    watcher = threading.Thread(target=break_after_first_page)
+    watcher.start()
+    try:
+        run = kit.run(kit.config(server, page_size=50, max_retries=1), expect_error=True)
+    finally:
+        done.set()
+        watcher.join()
+    assert 0 < len(run.records()) < 250
+    assert run.of("ACTIVATE_VERSION", "employees") == []
+
+
+def test_hidden_attributes_are_null(kit, personio_sandbox):
+    server = personio_sandbox
+    kit.admin(server, "POST", "whitelist", {"hidden": ["email", "department", "dynamic_21827"]})
+    run = kit.run(kit.config(server, departments_from_org_units=False))
+    records = run.records()
+    assert records
+    assert all(r["email"] is None and r["department"] is None for r in records)
+    assert all("dynamic_21827" not in {c["key"] for c in r["custom_attributes"]} for r in records)
+    assert all(r["first_name"] for r in records)
+    assert run.records("departments") == []  # the v1 fallback cannot see hidden departments
+    assert len(run.of("ACTIVATE_VERSION", "departments")) == 1
+
+
+def test_records_match_personio_including_unicode(kit, personio_factory):
+    server = personio_factory(employees=120, seed=3)
+    run = kit.run(kit.config(server))
+    plain = {p["id"]: p for p in kit.admin(server, "GET", "employees")}
+    fields = ["email", "first_name", "last_name", "preferred_name", "status", "position", "hire_date"]
+    fields += ["termination_date", "department", "office", "team"]
+    non_ascii = 0
+    for record in run.records():
+        expected = plain[record["id"]]
+        for name in fields:
+            assert record[name] == (expected[name] or None), (record["id"], name)
+        assert record["supervisor"] == expected["supervisor"]
+        non_ascii += any(ord(ch) > 127 for ch in f"{record['first_name']}{record['last_name']}")
+        assert record["last_modified_at"].replace("+00:00", "Z") == expected["last_modified_at"]
+    assert non_ascii > 0
+
+
+def test_departments_from_org_units_have_parents_and_fallback_derives_them(kit, personio_sandbox):
+    server = personio_sandbox
+    truth = {d["id"]: d for d in kit.admin(server, "GET", "departments")}
+    v2 = kit.run(kit.config(server)).records("departments")
+    assert {d["id"]: d for d in v2} == truth
+    v1 = kit.run(kit.config(server, departments_from_org_units=False)).records("departments")
+    members = {p["department"]["id"] for p in kit.admin(server, "GET", "employees") if p["department"]}
+    assert {d["id"] for d in v1} == members
+    assert all(d["parent_id"] is None and d["name"] == truth[d["id"]]["name"] for d in v1)
+
+
+@pytest.mark.parametrize(
+    ("override", "setting"),
+    [
+        ({"base_url": "http://api.personio.example"}, "base_url"),
+        ({"page_size": 101}, "page_size"),
+        ({"company_timezone": "Nowhere/City"}, "company_timezone"),
+    ],
+)
+def test_invalid_config_fails_before_any_request(kit, personio_sandbox, override, setting):
+    kit.admin(personio_sandbox, "POST", "counters/reset")
+    with pytest.raises(ConfigValidationError) as caught:
+        TapPersonio(config=kit.config(personio_sandbox, **override), parse_env_config=False)
+    assert any(setting in error for error in caught.value.errors)
+    assert kit.admin(personio_sandbox, "GET", "counters")["total"] == 0
+
+
+def test_rows_shifting_between_pages_are_neither_missed_nor_duplicated(kit, personio_factory):
+    server = personio_factory(employees=250, latency_ms=30)
+    people = kit.admin(server, "GET", "employees")
+    kit.admin(server, "POST", "counters/reset")
+    done = threading.Event()
+
+    def delete_a_read_row() -> None:
+        while not done.is_set():
+            if kit.employee_requests(server) >= 2:  # page 1 is read: removing one of its rows shifts the rest left
+                kit.admin(server, "DELETE", f"employees/{people[5]['id']}")
+                return
+            time.sleep(0.001)
+
+    watcher = threading.Thread(target=delete_a_read_row)
+    watcher.start()
+    try:
+        run = kit.run(kit.config(server, page_size=50))
+    finally:
+        done.set()
+        watcher.join()
+    ids = [r["id"] for r in run.records()]
+    assert len(ids) == len(set(ids))
+    remaining = {p["id"] for p in kit.admin(server, "GET", "employees")}
+    assert remaining <= set(ids)  # the row that slid into an already-read page was caught by a second pass
+    assert kit.employee_requests(server) > 5
+    assert len(run.of("ACTIVATE_VERSION", "employees")) == 1
