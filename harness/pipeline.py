@@ -52,6 +52,24 @@ def _wait(process: subprocess.Popen[bytes]) -> tuple[int, float]:
     return process.returncode, usage.ru_maxrss / 1024.0
 
 
+def _state_of(line: str) -> dict[str, Any] | None:
+    """The state in one line of a target's stdout, if it holds one.
+
+    singer-sdk targets write the bare state object (the Singer target convention Meltano reads); a
+    `{"type": "STATE", "value": ...}` message is accepted too.
+    """
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(message, dict):
+        return None
+    if message.get("type") == "STATE":
+        value = message.get("value")
+        return value if isinstance(value, dict) else None
+    return None if "type" in message else message
+
+
 def run_pipeline(
     workdir: Path,
     tap_config: dict[str, Any],
@@ -84,14 +102,15 @@ def run_pipeline(
         assert tap.stdout is not None
         assert target.stdout is not None
         tap.stdout.close()  # the target owns the read end now
-        out = target.stdout.read().decode("utf-8")
+        with target.stdout:  # closed here, or the pipe's file object leaks (a ResourceWarning)
+            out = target.stdout.read().decode("utf-8")
         target_code, target_rss = _wait(target)
         tap_code, tap_rss = _wait(tap)
     wall = time.monotonic() - started
     if wall > timeout:
         raise TimeoutError(f"pipeline took {wall:.0f} s (limit {timeout:.0f} s)")
     lines = [line for line in out.splitlines() if line.strip()]
-    states = [json.loads(line)["value"] for line in lines if json.loads(line).get("type") == "STATE"]
+    states = [state for state in map(_state_of, lines) if state is not None]
     return PipelineRun(
         tap=PluginRun(tap_code, tap_rss, tap_err.read_text(errors="replace")),
         target=PluginRun(target_code, target_rss, target_err.read_text(errors="replace")),
