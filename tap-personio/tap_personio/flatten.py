@@ -8,7 +8,7 @@ are tolerated: empty objects as `""` or `[]`, numbers as strings, dates with tim
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -189,7 +189,12 @@ def custom_attributes(attributes: Mapping[str, Any]) -> list[Record]:
 
 
 def employee(row: Mapping[str, Any], zone: ZoneInfo) -> Record:
-    """Turn one `{type: Employee, attributes: {...}}` row into a stream record."""
+    """Turn one `{type: Employee, attributes: {...}}` row into a stream record.
+
+    An attribute Personio did not return (not whitelisted for the credentials) is left out of the record,
+    while one it returned empty is null: a consumer must be able to tell "unknown" from "none", or a
+    revoked permission on `supervisor` would read as "nobody has a manager any more".
+    """
     attributes = row.get("attributes")
     if not isinstance(attributes, Mapping):
         raise MalformedEmployee("employee row without attributes")
@@ -197,16 +202,18 @@ def employee(row: Mapping[str, Any], zone: ZoneInfo) -> Record:
     if employee_id is None:
         raise MalformedEmployee("employee row without a numeric id (is the `id` attribute whitelisted?)")
     record: Record = {"id": employee_id}
-    for key in TEXT_FIELDS:
-        record[key] = text(_value(attributes, key))
-    for key in DATE_FIELDS:
-        record[key] = calendar_date(_value(attributes, key))
-    for key in TIMESTAMP_FIELDS:
-        record[key] = utc_timestamp(_value(attributes, key), zone)
-    for key in UNIT_FIELDS:
-        record[key] = unit(_value(attributes, key))
-    record["supervisor"] = supervisor(_value(attributes, "supervisor"))
-    record["cost_centers"] = cost_centers(_value(attributes, "cost_centers"))
+    converters: list[tuple[tuple[str, ...], Callable[[Any], Any]]] = [
+        (TEXT_FIELDS, text),
+        (DATE_FIELDS, calendar_date),
+        (TIMESTAMP_FIELDS, lambda value: utc_timestamp(value, zone)),
+        (UNIT_FIELDS, unit),
+        (("supervisor",), supervisor),
+        (("cost_centers",), cost_centers),
+    ]
+    for keys, convert in converters:
+        for key in keys:
+            if key in attributes:
+                record[key] = convert(_value(attributes, key))
     record["custom_attributes"] = custom_attributes(attributes)
     return record
 

@@ -185,13 +185,14 @@ def test_snapshot_cut_short_never_activates(kit, personio_factory):
     assert run.of("ACTIVATE_VERSION", "employees") == []
 
 
-def test_hidden_attributes_are_null(kit, personio_sandbox):
+def test_hidden_attributes_are_absent_not_null(kit, personio_sandbox):
     server = personio_sandbox
     kit.admin(server, "POST", "whitelist", {"hidden": ["email", "department", "dynamic_21827"]})
     run = kit.run(kit.config(server, departments_from_org_units=False))
     records = run.records()
     assert records
-    assert all(r["email"] is None and r["department"] is None for r in records)
+    assert all("email" not in r and "department" not in r for r in records)
+    assert any(r["team"] is None for r in records)  # returned but empty: present and null
     assert all("dynamic_21827" not in {c["key"] for c in r["custom_attributes"]} for r in records)
     assert all(r["first_name"] for r in records)
     assert run.records("departments") == []  # the v1 fallback cannot see hidden departments

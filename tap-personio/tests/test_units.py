@@ -121,7 +121,7 @@ def test_flatten_loose_shapes():
         "universal_id": None,
         "value": '["a", "b"]',
     }
-    assert record["email"] is None  # not returned by Personio: null
+    assert "email" not in record  # not returned by Personio: unknown, so absent (not null)
 
 
 def test_flatten_refuses_rows_without_id():
