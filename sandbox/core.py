@@ -404,6 +404,32 @@ class SandboxServer:
             self._thread.join(timeout=5)
 
 
+KNOB_NAMES = frozenset(f.name for f in fields(Knobs))
+
+
+def split_knobs(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Separate `Knobs` fields from a sandbox's own options (how the test factories take keyword arguments)."""
+    knobs = {k: v for k, v in options.items() if k in KNOB_NAMES}
+    return knobs, {k: v for k, v in options.items() if k not in KNOB_NAMES}
+
+
+@contextmanager
+def server_pool() -> Iterator[Callable[[SandboxApp], SandboxServer]]:
+    """Start servers on demand and stop them all at the end: the life cycle of the pytest factories."""
+    servers: list[SandboxServer] = []
+
+    def serve(app: SandboxApp) -> SandboxServer:
+        server = SandboxServer(app).start()
+        servers.append(server)
+        return server
+
+    try:
+        yield serve
+    finally:
+        for server in servers:
+            server.stop()
+
+
 @contextmanager
 def running(app: SandboxApp, port: int = 0) -> Iterator[SandboxServer]:
     """Run `app` in a background thread for the duration of the block."""

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import fields
 from typing import Any
 
 import pytest
 
-from sandbox.core import Knobs, SandboxServer
+from sandbox.core import Knobs, SandboxServer, server_pool, split_knobs
 from sandbox.leapsome.app import LeapsomeApp
-
-KNOB_NAMES = frozenset(f.name for f in fields(Knobs))
 
 LeapsomeFactory = Callable[..., SandboxServer]
 
@@ -23,19 +20,13 @@ def leapsome_factory() -> Iterator[LeapsomeFactory]:
     Options: `duplicate_create` ("empty"|"conflict"), `domains` (list), `empty` (no seed),
     `preload_users` (int). The SCIM base URL is `server.url + "/scim/v1"`.
     """
-    servers: list[SandboxServer] = []
+    with server_pool() as serve:
 
-    def start(**kwargs: Any) -> SandboxServer:
-        knob_values = {k: v for k, v in kwargs.items() if k in KNOB_NAMES}
-        options = {k: v for k, v in kwargs.items() if k not in KNOB_NAMES}
-        knobs = Knobs(**{"retry_after": False, **knob_values})
-        server = SandboxServer(LeapsomeApp(knobs, **options)).start()
-        servers.append(server)
-        return server
+        def start(**kwargs: Any) -> SandboxServer:
+            knob_values, options = split_knobs(kwargs)
+            return serve(LeapsomeApp(Knobs(**{"retry_after": False, **knob_values}), **options))
 
-    yield start
-    for server in servers:
-        server.stop()
+        yield start
 
 
 @pytest.fixture
