@@ -47,12 +47,16 @@ class SandboxProcess:
 def start_sandbox(kind: str, port: int, *options: str, log: Path | None = None) -> SandboxProcess:
     """Start a sandbox and wait until it answers; fail loudly if the port is taken or it dies."""
     out = log.open("wb") if log else subprocess.DEVNULL
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", kind, "--port", str(port), *options],
-        cwd=ROOT,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sandbox", kind, "--port", str(port), *options],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    finally:
+        if not isinstance(out, int):
+            out.close()  # the child holds its own copy; ours would leak (a ResourceWarning)
     sandbox = SandboxProcess(kind, port, process)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

@@ -18,15 +18,14 @@ BLOCK = re.compile(r"(<!-- about:(?P<plugin>[\w-]+) -->\n)(?P<body>.*?)(<!-- /ab
 
 
 def about_markdown(plugin: str) -> str:
-    """The plugin's own settings documentation, minus its title and the SDK's boilerplate sections."""
+    """The settings table of the plugin's own `--about --format=markdown`."""
     executable = Path(sys.executable).with_name(plugin)
     text = subprocess.run(
         [str(executable), "--about", "--format=markdown"], capture_output=True, text=True, check=True
     ).stdout
-    start = text.find("## Settings")
-    text = text[start:] if start >= 0 else text
-    text = text.replace("## Settings", "#### Settings", 1)
-    return text.strip() + "\n"
+    table = text[text.index("| Setting |") :]
+    rows = [line for line in table.splitlines() if line.startswith("|")]
+    return "\n".join(rows) + "\n"
 
 
 def render(readme: Path, cache: dict[str, str]) -> str:
