@@ -281,7 +281,9 @@ def test_failed_run_exits_non_zero_and_keeps_the_bookmark(
     changed = next(p for p in people if p["status"] == "active")
     admin(personio_sandbox, "PATCH", f"employees/{changed['id']}", {"position": "Changed Title"})
     admin(leapsome_sandbox, "POST", "knobs", {"fault_rate": 1.0})
+    pipeline.extra_env = {"TARGET_LEAPSOME_MAX_RETRIES": "1"}  # fail fast: every Leapsome request answers 5xx
     result = pipeline.run("run", "tap-personio", "target-leapsome")
+    pipeline.extra_env = None
     assert result.returncode != 0
     assert stored_state(pipeline) == before
     admin(leapsome_sandbox, "POST", "knobs", {"fault_rate": 0.0})
