@@ -117,6 +117,14 @@ def register(app: PersonioSandbox) -> None:
             app.malformed_next_page = True
         return Response(body={"malformed_next_page": True})
 
+    def org_units(request: Request) -> Response:
+        body = _object_body(request)
+        if body is None or not isinstance(body.get("enabled"), bool):
+            return _error(400, 'send {"enabled": true|false}')
+        with app.lock:
+            app.org_units_enabled = body["enabled"]
+        return Response(body={"enabled": app.org_units_enabled})
+
     app.admin("GET", "/_admin/employees", "employees", list_employees)
     app.admin("POST", "/_admin/employees", "hire", hire)
     app.admin("GET", "/_admin/employees/{employee_id}", "employee", get_employee)
@@ -125,6 +133,7 @@ def register(app: PersonioSandbox) -> None:
     app.admin("GET", "/_admin/departments", "departments", list_departments)
     app.admin("POST", "/_admin/departments", "department-create", create_department)
     app.admin("PATCH", "/_admin/departments/{department_id}", "department-rename", rename_department)
+    app.admin("POST", "/_admin/org-units", "org-units", org_units)
     app.admin("POST", "/_admin/tokens/expire", "tokens-expire", expire_tokens)
     app.admin("GET", "/_admin/whitelist", "whitelist", get_whitelist)
     app.admin("POST", "/_admin/whitelist", "whitelist-set", set_whitelist)

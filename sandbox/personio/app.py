@@ -7,7 +7,8 @@ Routes: `POST /v1/auth`, `POST /v2/auth/token`, `GET /v1/company/employees`, `GE
 Admin (see admin.py): `GET|POST /_admin/employees` (dump plain / hire), `GET|PATCH|DELETE
 /_admin/employees/{id}`, `GET|POST /_admin/departments`, `PATCH /_admin/departments/{id}` (rename),
 `POST /_admin/tokens/expire`, `GET|POST /_admin/whitelist` (`{"hidden": [keys]}`),
-`POST /_admin/malformed-next-page`; plus the shared counters and knobs.
+`POST /_admin/malformed-next-page`, `POST /_admin/org-units` (`{"enabled": false}`: the beta list answers 404
+as if the tenant lacked it, as forum users report); plus the shared counters and knobs.
 
 Choices where the specs are silent (docs/design.md, plus these):
 - Tokens: `papi-` + 40 hex, one per credential pair for 24 h; v1 and v2 tokens are the same token and
@@ -88,6 +89,7 @@ class PersonioSandbox(SandboxApp):
         self.directory = Directory(generate(employees, seed))
         self.tokens = Tokens()
         self.malformed_next_page = False
+        self.org_units_enabled = True
         self.employees_per_minute = SlidingWindowLimiter(300, 60.0)
         self.employees_per_second = SlidingWindowLimiter(15, 1.0)
         self.auth_per_minute = SlidingWindowLimiter(60, 60.0)
@@ -248,6 +250,8 @@ class PersonioSandbox(SandboxApp):
             return v2_error(401, problem)
         if request.headers.get("beta", "").strip().lower() != "true":
             return v2_error(404, "This is a Beta endpoint: send the header `Beta: true`")
+        if not self.org_units_enabled:
+            return v2_error(404, "The requested resource was not found")
         cursor_state: JSON = {}
         cursor = request.arg("cursor")
         if cursor:

@@ -227,6 +227,15 @@ def test_departments_from_org_units_have_parents_and_fallback_derives_them(kit, 
     assert all(d["parent_id"] is None and d["name"] == truth[d["id"]]["name"] for d in v1)
 
 
+def test_departments_fall_back_to_v1_when_org_units_are_refused(kit, personio_sandbox):
+    server = personio_sandbox
+    kit.admin(server, "POST", "org-units", {"enabled": False})
+    run = kit.run(kit.config(server))  # org units on (the default), but the tenant answers 404
+    members = {p["department"]["id"] for p in kit.admin(server, "GET", "employees") if p["department"]}
+    assert {d["id"] for d in run.records("departments")} == members
+    assert len(run.of("ACTIVATE_VERSION", "departments")) == 1
+
+
 @pytest.mark.parametrize(
     ("override", "setting"),
     [
