@@ -1,7 +1,7 @@
 """The Leapsome SCIM HTTP client: pacing under the rate limit, bounded retries, creates safe to retry.
 
 Leapsome allows 30 requests per second across the API and sends no Retry-After, so every thread draws
-from one shared sliding-window pacer, and a 429 pauses all of them. A create whose answer is lost (a
+from one shared pacer that spaces request starts evenly, and a 429 pauses all of them. A create whose answer is lost (a
 dropped connection or a 5xx after the write) is never blindly repeated: the client first looks the
 resource up by its natural key (userName, or the team's externalId) and only creates when it is absent.
 Error messages carry the method, path, status and Leapsome's `detail`, never headers or the token.
@@ -13,7 +13,6 @@ import ipaddress
 import logging
 import threading
 import time
-from collections import deque
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -60,11 +59,17 @@ def _is_loopback(host: str) -> bool:
 
 
 class Pacer:
-    """At most `rate` request starts in any one-second window, shared by all threads; 0 turns it off."""
+    """Request starts at least 1/`rate` seconds apart, shared by all threads; 0 turns it off.
+
+    Leapsome counts arrivals in any one-second window. Counting starts per window allowed a full burst
+    at each window's edge, and the jitter between start and arrival then pushed a few over the limit.
+    Even spacing leaves at most `rate` starts in any second, and at 28/s it tolerates some 70 ms of
+    jitter before the 30th arrival in a second, at the same average rate.
+    """
 
     def __init__(self, rate: float) -> None:
-        self.limit = int(rate)
-        self._starts: deque[float] = deque()
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self._next = 0.0  # the earliest start of the next request
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
@@ -72,16 +77,13 @@ class Pacer:
         while True:
             with self._lock:
                 now = time.monotonic()
-                while self._starts and self._starts[0] <= now - 1.0:
-                    self._starts.popleft()
-                if now >= self._paused_until and (self.limit <= 0 or len(self._starts) < self.limit):
-                    if self.limit > 0:
-                        self._starts.append(now)
-                    return
-                delay = self._paused_until - now
-                if self.limit > 0 and len(self._starts) >= self.limit:
-                    delay = max(delay, self._starts[0] + 1.0 - now)
-            time.sleep(max(delay, 0.001))
+                slot = max(now, self._next, self._paused_until)
+                self._next = slot + self.interval
+            if slot > now:
+                time.sleep(slot - now)
+            with self._lock:
+                if self._paused_until <= slot:
+                    return  # no 429 pause began while this thread waited for its slot
 
     def pause(self, seconds: float) -> None:
         with self._lock:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from target_leapsome.models import Employee, employee_label
+from target_leapsome.models import Employee, clean_text, employee_label, escape_controls
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 STATUSES = ("onboarding", "active", "leave", "inactive")
@@ -41,13 +41,25 @@ class Desired:
     departments: dict[int, str | None] = field(default_factory=dict)
     complete: bool = False  # the employees are a complete snapshot: absence means "gone"
     errors: list[RecordError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # values repaired on the way (control characters)
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
+class _Texts:
+    """Reads text fields, removing control characters and remembering which fields had them."""
+
+    def __init__(self) -> None:
+        self.cleaned: list[str] = []
+
+    def text(self, value: Any, field_name: str) -> str | None:
+        if value is None:
+            return None
+        text, changed = clean_text(str(value))
+        if changed:
+            self.cleaned.append(field_name)
+        return text.strip() or None
+
+    def ref_name(self, value: Any, field_name: str) -> str | None:
+        return self.text(value.get("name"), f"{field_name}.name") if isinstance(value, Mapping) else None
 
 
 def _date(value: Any) -> str | None:
@@ -67,47 +79,76 @@ def _ref_id(value: Any) -> int | None:
     return None
 
 
-def _ref_name(value: Any) -> str | None:
-    return _text(value.get("name")) if isinstance(value, Mapping) else None
+# The record key each user field comes from: an absent key (the attribute is not whitelisted for the
+# credentials) means "unknown", and Leapsome's value is kept, unlike a key present with null.
+SOURCES = {
+    "given_name": "first_name",
+    "family_name": "last_name",
+    "title": "position",
+    "location": "office",
+    "start_date": "hire_date",
+    "end_date": "termination_date",
+}
 
 
-def parse_employee(record: Mapping[str, Any], statuses: frozenset[str]) -> Employee:
+def _unknown(record: Mapping[str, Any], preferred: str | None) -> frozenset[str]:
+    """What the record does not tell; the display name needs the preferred name, or it null plus both names."""
+    unknown = {name for name, key in SOURCES.items() if key not in record}
+    if preferred is None and (
+        "preferred_name" not in record or "first_name" not in record or "last_name" not in record
+    ):
+        unknown.add("display_name")
+    if "supervisor" not in record:
+        unknown.add("manager")
+    if "department" not in record:
+        unknown.add("team")
+    return frozenset(unknown)
+
+
+def parse_employee(record: Mapping[str, Any], statuses: frozenset[str], texts: _Texts | None = None) -> Employee:
     """Validate one employee record; raises ValueError with a message fit for the user."""
+    texts = texts if texts is not None else _Texts()
     employee_id = record.get("id")
     if not isinstance(employee_id, int) or isinstance(employee_id, bool):
         raise ValueError("has no integer id")
-    status = _text(record.get("status"))
+    if "status" not in record:
+        raise ValueError("has no status field (is the status attribute whitelisted for the API credentials?)")
+    status = texts.text(record.get("status"), "status")
     if status is None:
         raise ValueError("has no status (is the status attribute whitelisted for the API credentials?)")
     if status not in STATUSES:
         raise ValueError(f"has an unknown status {status!r}")
-    email = (_text(record.get("email")) or "").lower()
+    email = (texts.text(record.get("email"), "email") or "").lower()
     if status in statuses:
+        if "email" not in record:
+            raise ValueError("has no email field (is the email attribute whitelisted for the API credentials?)")
         if not email:
             raise ValueError("has no email, so it cannot have a Leapsome user")
-        if not EMAIL.match(email):
-            raise ValueError(f"has a malformed email {email!r}")
-    first, last = _text(record.get("first_name")), _text(record.get("last_name"))
-    preferred = _text(record.get("preferred_name"))
+        if not EMAIL.match(email) or "email" in texts.cleaned:
+            raise ValueError(f"has a malformed email {escape_controls(repr(record.get('email')))}")
+    first, last = texts.text(record.get("first_name"), "first_name"), texts.text(record.get("last_name"), "last_name")
+    preferred = texts.text(record.get("preferred_name"), "preferred_name")
     full = " ".join(part for part in (first, last) if part) or None
     try:
         start_date, end_date = _date(record.get("hire_date")), _date(record.get("termination_date"))
     except ValueError as exc:
         raise ValueError(f"has an invalid date: {exc}") from None
+    unknown = _unknown(record, preferred)
     return Employee(
         id=employee_id,
         email=email,
         status=status,
         given_name=first,
         family_name=last,
-        display_name=preferred or full,
-        title=_text(record.get("position")),
-        location=_ref_name(record.get("office")),
+        display_name=None if "display_name" in unknown else preferred or full,
+        title=texts.text(record.get("position"), "position"),
+        location=texts.ref_name(record.get("office"), "office"),
         start_date=start_date,
         end_date=end_date,
         department_id=_ref_id(record.get("department")),
-        department_name=_ref_name(record.get("department")),
+        department_name=texts.ref_name(record.get("department"), "department"),
         supervisor_id=_ref_id(record.get("supervisor")),
+        unknown=unknown,
     )
 
 
@@ -117,8 +158,13 @@ def build_desired(
     statuses: Iterable[str],
     *,
     complete: bool,
+    rejected: Collection[str] = (),
 ) -> Desired:
-    """Collect the usable employees; a later record of the same id supersedes an earlier one."""
+    """Collect the usable employees; a later record of the same id supersedes an earlier one.
+
+    `rejected` are the keys of employee records already refused (schema, dates): those employees are
+    left alone, whatever other records of theirs say, since we cannot know which one is current.
+    """
     wanted = frozenset(statuses)
     desired = Desired(complete=complete)
     latest: dict[str, Mapping[str, Any]] = {}
@@ -126,13 +172,18 @@ def build_desired(
         latest[str(record.get("id"))] = record
     errors: dict[str, RecordError] = {}
     for key, record in latest.items():
+        if key in rejected:
+            continue
         label = employee_label(key, record.get("first_name"), record.get("last_name"))
+        texts = _Texts()
         try:
-            employee = parse_employee(record, wanted)
+            employee = parse_employee(record, wanted, texts)
         except ValueError as exc:
             errors[key] = RecordError("employees", key, label, str(exc))
             continue
         desired.employees[key] = employee
+        if texts.cleaned:
+            desired.warnings.append(f"{employee.label}: control characters removed from {', '.join(texts.cleaned)}")
     by_email: dict[str, list[str]] = {}
     for key, employee in desired.employees.items():
         if employee.status in wanted:
@@ -147,9 +198,12 @@ def build_desired(
                 "employees", key, employee.label, f"shares the email {email} with {names}; none of them synced"
             )
     desired.errors = sorted(errors.values(), key=lambda e: (len(e.key), e.key))
-    desired.unusable = set(errors)
+    desired.unusable = set(errors) | set(rejected)
     for record in department_records:
         department_id = record.get("id")
         if isinstance(department_id, int):
-            desired.departments[department_id] = _text(record.get("name"))
+            texts = _Texts()
+            desired.departments[department_id] = texts.text(record.get("name"), "name")
+            if texts.cleaned:
+                desired.warnings.append(f"department {department_id}: control characters removed from its name")
     return desired

@@ -224,13 +224,11 @@ class _Planner:
                 value = employee.fields()[name]
                 if value is not None:
                     update.changes[name] = (None, value)
-            self.team_of[ref.key] = employee.department_id
-            self.labels[ref.key] = employee.label
+            self.decide_team(ref, employee)
             return
         ref = UserRef(user.id, ext)
         self.resolved[ext] = ref
-        self.team_of[ref.key] = employee.department_id
-        self.labels[ref.key] = employee.label
+        self.decide_team(ref, employee)
         update = self.update_for(ref, user.user_name, employee.label)
         if adopted:
             update.changes["external_id"] = (None, ext)
@@ -247,7 +245,7 @@ class _Planner:
         have = user.fields()
         want = employee.fields()
         for name, value in want.items():
-            if value is None and name not in CLEARABLE_FIELDS:
+            if name in employee.unknown or (value is None and name not in CLEARABLE_FIELDS):
                 continue
             if blank(value) != blank(have[name]):
                 update.changes[name] = (have[name], value)
@@ -256,6 +254,12 @@ class _Planner:
                 update.changes.setdefault(name, (have[name], want[name] if want[name] else have[name]))
         if not user.active:
             update.changes["active"] = (False, True)
+
+    def decide_team(self, ref: UserRef, employee: Employee) -> None:
+        """An employee whose record has no department key keeps the teams they are in (undecided)."""
+        self.labels[ref.key] = employee.label
+        if "team" not in employee.unknown:
+            self.team_of[ref.key] = employee.department_id
 
     def deactivate(self, user: LeapsomeUser, label: str, reason: str) -> None:
         ext = str(user.external_id)
@@ -273,6 +277,8 @@ class _Planner:
         wanted: dict[str, str | None] = {}
         for ext, employee in self.synced.items():
             supervisor = employee.supervisor_id
+            if "manager" in employee.unknown:
+                continue  # no supervisor key: the manager Leapsome has stays
             if supervisor is None:
                 wanted[ext] = None
             elif supervisor == employee.id:

@@ -88,7 +88,14 @@ def reconcile(
         "complete snapshot" if complete else "incremental",
         len(departments),
     )
-    desired = build_desired(employees, departments, settings.statuses, complete=complete)
+    rejected = {error.key for error in input_errors if error.stream == "employees"}
+    if complete and any(not key.isdigit() for key in rejected):
+        # someone's record could not even be keyed: absence can no longer mean "gone from Personio"
+        logger.warning("an employees record without a usable id: nobody is deactivated for being absent this run")
+        complete = False
+    desired = build_desired(employees, departments, settings.statuses, complete=complete, rejected=rejected)
+    for warning in desired.warnings:
+        logger.warning("%s", warning)
     for error in desired.errors:
         logger.error("record error: %s", error)
     plan = plan_sync(desired, state, PlanOptions(statuses=frozenset(settings.statuses)))
@@ -108,6 +115,7 @@ def reconcile(
         dry_run=settings.dry_run,
         complete_snapshot=complete,
         refused=refused,
+        warnings=desired.warnings,
     )
     level = logging.INFO if settings.dry_run or refused else logging.DEBUG
     for action in report.to_json()["actions"]:

@@ -42,6 +42,7 @@ class RunReport:
     dry_run: bool
     complete_snapshot: bool
     refused: str | None = None  # why the plan was not applied (deactivation limit)
+    warnings: list[str] = field(default_factory=list)  # input repaired on the way (control characters)
     counts: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -124,6 +125,7 @@ class RunReport:
             if self.result
             else [],
             "refused": self.refused,
+            "warnings": self.warnings,
         }
 
     def write(self, path: str) -> None:

@@ -5,16 +5,22 @@ and the target reconciles once, at the end of the pipe.
 
 Each sink also tracks Singer table versions, because a complete snapshot is exactly "records of version
 V followed by ACTIVATE_VERSION V": only then may absence from the input mean "gone from Personio".
+
+A record that breaks its stream's schema, has an unparseable date or lacks its key becomes a
+RecordError here instead of the SDK's run-ending InvalidRecord: one bad record must not stop the others.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import jsonschema
+from singer_sdk.exceptions import InvalidRecord
+from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
 from singer_sdk.sinks import Sink
 
 from target_leapsome.desired import RecordError
-from target_leapsome.models import employee_label
+from target_leapsome.models import employee_label, escape_controls
 
 SDC_VERSION = "_sdc_table_version"
 
@@ -30,17 +36,67 @@ class CollectingSink(Sink):
         self.versions: set[int | None] = set()
         self.activated: int | None = None
         self.records_after_activation = False
+        self.errors: list[RecordError] = []
+        self._invalid: str | None = None  # why the record being processed is unusable
 
     @property
     def include_sdc_metadata_properties(self) -> bool:
         """The SDK hands a RECORD's `version` to the sink only through `_sdc_table_version`."""
         return True
 
+    @property
+    def datetime_error_treatment(self) -> DatetimeErrorTreatmentEnum:
+        """Unparseable dates raise, and `_validate_and_parse` turns that into a record error."""
+        return DatetimeErrorTreatmentEnum.ERROR
+
+    def _validate_and_parse(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Validate and parse like the SDK, but remember a failure instead of ending the run."""
+        self._invalid = None
+        if self._validator is not None:
+            try:
+                self._validator.validate(record)
+            except InvalidRecord as exc:
+                self._invalid = _schema_problem(exc)
+                return record
+        for key in list(record):  # one field at a time, so the error can name it
+            single = {key: record[key]}
+            try:
+                self._parse_timestamps_in_record(single, self.schema, self.datetime_error_treatment)
+            except ValueError:
+                self._invalid = f"field {key!r} is not a valid {_datelike(self.schema, key)}"
+                return record
+            record[key] = single[key]
+        return record
+
+    def _singer_validate_message(self, record: dict[str, Any]) -> None:
+        """A record without its key is a record error (the SDK would end the run)."""
+        missing = [key for key in self.key_properties if key not in record]
+        if missing and self._invalid is None:
+            self._invalid = f"has no key field {', '.join(repr(k) for k in missing)}"
+
+    def record_key(self, record: dict[str, Any]) -> str:
+        """The record's key as text ("?" when it has none), for naming it in errors."""
+        return "/".join(str(record[k]) for k in self.key_properties if k in record) or "?"
+
+    def record_label(self, record: dict[str, Any], key: str) -> str:
+        return escape_controls(f"{self.stream_name} {key}")
+
+    def reject(self, record: dict[str, Any], message: str) -> None:
+        """Remember an unusable record; the run then fails (unless allow_failures) and emits no state."""
+        key = self.record_key(record)
+        error = RecordError(self.stream_name, escape_controls(key), self.record_label(record, key), message)
+        self.errors.append(error)
+        self.logger.error("record error: %s", error)
+
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
         version = record.get(SDC_VERSION)
         self.versions.add(version if isinstance(version, int) else None)
         if self.activated is not None:
             self.records_after_activation = True
+        if self._invalid is not None:
+            self.reject(record, self._invalid)
+            self._invalid = None
+            return
         self.records.append({k: v for k, v in record.items() if not k.startswith("_sdc_")})
 
     def process_batch(self, context: dict[str, Any]) -> None:
@@ -59,6 +115,10 @@ class CollectingSink(Sink):
 class EmployeesSink(CollectingSink):
     """tap-personio's `employees` stream."""
 
+    def record_label(self, record: dict[str, Any], key: str) -> str:
+        first, last = record.get("first_name"), record.get("last_name")
+        return employee_label(key, first if isinstance(first, str) else None, last if isinstance(last, str) else None)
+
 
 class DepartmentsSink(CollectingSink):
     """tap-personio's `departments` stream, complete on every run: the source of department names."""
@@ -67,17 +127,28 @@ class DepartmentsSink(CollectingSink):
 class UnknownStreamSink(CollectingSink):
     """A stream this target has no use for (e.g. `meltano config test`'s): every record is an error."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.errors: list[RecordError] = []
-
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
-        keys = [str(record.get(k)) for k in self.key_properties] or ["?"]
-        key = "/".join(keys)
-        label = employee_label(key) if self.stream_name == "employees" else f"{self.stream_name} {key}"
-        message = (
+        self._invalid = None
+        self.reject(
+            record,
             f"unknown stream {self.stream_name!r}: this target reads only 'employees' and 'departments'; "
-            "the record was not written"
+            "the record was not written",
         )
-        self.errors.append(RecordError(self.stream_name, key, label, message))
-        self.logger.error("record %s of stream %r not written: unknown stream", key, self.stream_name)
+
+
+def _schema_problem(exc: InvalidRecord) -> str:
+    """Name the field and the rule it broke, without echoing the value (it may be a whole object)."""
+    cause = exc.__cause__
+    if not isinstance(cause, jsonschema.ValidationError):
+        return "does not match the stream's schema"
+    path = ".".join(str(part) for part in cause.absolute_path)
+    if cause.validator == "required" and isinstance(cause.instance, dict):
+        missing = [name for name in cause.validator_value if name not in cause.instance]
+        where = f"{path}." if path else ""
+        return f"has no field {', '.join(repr(where + name) for name in missing)} (required by the schema)"
+    rule = f"{cause.validator} {cause.validator_value!r}"[:120]
+    return f"field {path or '(record)'!r} does not match the schema ({rule})"
+
+
+def _datelike(schema: dict[str, Any], key: str) -> str:
+    return str(schema.get("properties", {}).get(key, {}).get("format", "date"))

@@ -146,7 +146,7 @@ class TargetLeapsome(Target):
         departments = [r for s in sinks if isinstance(s, DepartmentsSink) for r in s.records]
         employee_sinks = [s for s in sinks if isinstance(s, EmployeesSink)]
         complete = len(employee_sinks) == 1 and employee_sinks[0].complete
-        input_errors: list[RecordError] = [e for s in sinks if isinstance(s, UnknownStreamSink) for e in s.errors]
+        input_errors: list[RecordError] = [e for s in sinks if isinstance(s, CollectingSink) for e in s.errors]
         if not employee_sinks and not departments and not input_errors:
             self.logger.info("no employees or departments in the input: nothing to reconcile")
         report = reconcile(

@@ -87,8 +87,7 @@ def test_rate_limit_respected(leapsome, singer):
     assert result.ok, result.log
     counters = leapsome.counters()
     assert counters["peak_per_second"] <= 30
-    # the in-process sandbox shares the GIL with the target, so an occasional 429 can slip in; it is retried
-    assert counters["rate_limited"] <= counters["total"] * 0.05
+    assert counters["rate_limited"] == 0  # evenly spaced starts; test_input_hardening adds 20 ms latency
 
 
 def test_rate_limited_requests_are_retried(leapsome, singer):

@@ -289,3 +289,19 @@ def test_failed_run_exits_non_zero_and_keeps_the_bookmark(
     admin(leapsome_sandbox, "POST", "knobs", {"fault_rate": 0.0})
     sync(pipeline)
     assert user_of(view(leapsome_sandbox), changed)["title"] == "Changed Title"
+
+
+def test_revoked_supervisor_and_department_permissions_clear_nothing(
+    pipeline: MeltanoProject, personio_sandbox, leapsome_sandbox
+) -> None:
+    """Personio silently drops attributes the credential may no longer read; that is not "nobody has a manager"."""
+    sync(pipeline)
+    before = view(leapsome_sandbox)
+    admin(personio_sandbox, "POST", "whitelist", {"hidden": ["supervisor", "department"]})
+    admin(leapsome_sandbox, "POST", "counters/reset")
+    sync(pipeline, "--full-refresh")  # a complete snapshot in which every employee lacks both attributes
+    after = view(leapsome_sandbox)
+    assert admin(leapsome_sandbox, "GET", "counters")["writes"] == 0
+    assert {u["id"]: (u.get("manager"), sorted(u["teams"])) for u in after.synced_users()} == {
+        u["id"]: (u.get("manager"), sorted(u["teams"])) for u in before.synced_users()
+    }

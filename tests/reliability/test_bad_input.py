@@ -223,12 +223,6 @@ def test_300_character_names(personio_cases: Outcome) -> None:
         assert LONG_DEPARTMENT.startswith(team["displayName"].rstrip("…. "))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect in target-leapsome (target_leapsome/desired.py `_text`/`parse_employee`): control characters "
-    "in Personio names (NUL, BEL, ESC, tab, newline) are written to Leapsome as they are and echoed raw into log "
-    "labels (`employee_label`), instead of being removed or the record refused with an error naming the field",
-)
 def test_control_characters_never_reach_leapsome(personio_cases: Outcome) -> None:
     LEDGER.bad_inputs.append("control characters in names")
     employee_id = personio_cases.bad["control characters in names"]
