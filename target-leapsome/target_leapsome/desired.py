@@ -17,6 +17,12 @@ from target_leapsome.models import Employee, clean_text, employee_label, escape_
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 STATUSES = ("onboarding", "active", "leave", "inactive")
+# The employee fields the target reads; the sink keeps only these, so neither memory nor validation time
+# grows with custom attributes, cost centers and the rest of what a tap may send (absent keys stay absent).
+EMPLOYEE_FIELDS = frozenset(
+    {"id", "email", "status", "first_name", "last_name", "preferred_name", "position", "hire_date",
+     "termination_date", "office", "department", "supervisor"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ import jsonschema
 from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
 from singer_sdk.sinks import Sink
+from singer_sdk.sinks.core import JSONSchemaValidator
 
-from target_leapsome.desired import RecordError
+from target_leapsome.desired import EMPLOYEE_FIELDS, RecordError
 from target_leapsome.models import employee_label, escape_controls
 
 SDC_VERSION = "_sdc_table_version"
@@ -29,6 +30,7 @@ class CollectingSink(Sink):
     """Keeps every record of its stream in memory (a few hundred bytes per employee)."""
 
     MAX_SIZE_DEFAULT = 10**9  # never "full": draining writes nothing anyway
+    kept_fields: frozenset[str] | None = None  # the fields the target reads; None keeps every field
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -38,6 +40,19 @@ class CollectingSink(Sink):
         self.records_after_activation = False
         self.errors: list[RecordError] = []
         self._invalid: str | None = None  # why the record being processed is unusable
+
+    def get_validator(self) -> Any:
+        """Validate only the fields the target reads: the others are dropped before validation."""
+        if self.kept_fields is None:
+            return super().get_validator()
+        if not self.validate_schema:
+            return None
+        projected = {
+            **self.schema,
+            "properties": {k: v for k, v in self.schema.get("properties", {}).items() if k in self.kept_fields},
+            "required": [k for k in self.schema.get("required", []) if k in self.kept_fields],
+        }
+        return JSONSchemaValidator(projected, validate_formats=self.validate_field_string_format)
 
     @property
     def include_sdc_metadata_properties(self) -> bool:
@@ -50,8 +65,15 @@ class CollectingSink(Sink):
         return DatetimeErrorTreatmentEnum.ERROR
 
     def _validate_and_parse(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Validate and parse like the SDK, but remember a failure instead of ending the run."""
+        """Validate and parse like the SDK, but remember a failure instead of ending the run.
+
+        Fields the target never reads are dropped first (in place: the SDK ignores the return value), so
+        they cost no validation time or memory and a bad value in them cannot reject the employee.
+        """
         self._invalid = None
+        if self.kept_fields is not None:
+            for key in [k for k in record if k not in self.kept_fields and not k.startswith("_sdc_")]:
+                del record[key]
         if self._validator is not None:
             try:
                 self._validator.validate(record)
@@ -114,6 +136,8 @@ class CollectingSink(Sink):
 
 class EmployeesSink(CollectingSink):
     """tap-personio's `employees` stream."""
+
+    kept_fields = EMPLOYEE_FIELDS
 
     def record_label(self, record: dict[str, Any], key: str) -> str:
         first, last = record.get("first_name"), record.get("last_name")

@@ -114,6 +114,7 @@ class TargetLeapsome(Target):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self._may_emit_state = False
+        self._collecting: list[Sink] = []
         self._check_settings()
 
     def _check_settings(self) -> None:
@@ -129,6 +130,24 @@ class TargetLeapsome(Target):
         if errors:
             raise ConfigValidationError("Config validation failed: " + "; ".join(errors), errors=errors)
 
+    def get_sink(
+        self,
+        stream_name: str,
+        *,
+        record: dict[str, t.Any] | None = None,
+        schema: dict[str, t.Any] | None = None,
+        key_properties: t.Sequence[str] | None = None,
+    ) -> Sink:
+        """Remember every sink, replaced ones included.
+
+        After a schema change the SDK forgets the old sink at its next drain (the 5-minute record age, for
+        instance), but the records it collected are still part of the input.
+        """
+        sink = super().get_sink(stream_name, record=record, schema=schema, key_properties=key_properties)
+        if not any(known is sink for known in self._collecting):
+            self._collecting.append(sink)
+        return sink
+
     def get_sink_class(self, stream_name: str) -> type[Sink]:
         """Unknown streams get a sink that turns every record into an error, never a write."""
         return SINKS.get(stream_name, UnknownStreamSink)
@@ -141,7 +160,7 @@ class TargetLeapsome(Target):
     def process_endofpipe(self) -> None:
         """Reconcile once with all input in hand, then drain and emit state only if that succeeded."""
         settings = Settings.from_config(self.config)
-        sinks = list(self._sinks_active.values()) + list(self._sinks_to_clear)
+        sinks = self._collecting
         employees = [r for s in sinks if isinstance(s, EmployeesSink) for r in s.records]
         departments = [r for s in sinks if isinstance(s, DepartmentsSink) for r in s.records]
         employee_sinks = [s for s in sinks if isinstance(s, EmployeesSink)]

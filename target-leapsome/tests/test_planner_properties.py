@@ -15,7 +15,8 @@ from target_leapsome.desired import build_desired
 from target_leapsome.models import ENTERPRISE, LeapsomeState, LeapsomeTeam, LeapsomeUser
 from target_leapsome.planner import PlanOptions, plan_sync
 
-EMAIL_MOVED = "is the userName of Leapsome user"
+# the two ways an email that moves between employees in one run is deferred to the next run
+EMAIL_MOVED = ("is the userName of Leapsome user", "that userName belongs to Leapsome user")
 DEPARTMENT_NAMES = {1: "Engineering", 2: "Sales", 3: "People"}
 
 
@@ -231,7 +232,7 @@ def test_plan_reaches_desired_state_and_replanning_is_empty(sequence):
         plan = plan_sync(desired, leapsome.state(), options)
         result = apply_plan(plan, leapsome, concurrency=2)  # the real applier, on the in-memory Leapsome
         assert result.failures == []
-        if any(EMAIL_MOVED in s.reason for s in plan.skips):
+        if any(phrase in s.reason for s in plan.skips for phrase in EMAIL_MOVED):
             # an email that moves from one employee to another in the same run is only free after it
             # (the holder is renamed in the update phase); the next run completes it
             assert apply_plan(plan_sync(desired, leapsome.state(), options), leapsome, 2).failures == []
