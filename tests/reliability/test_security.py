@@ -239,5 +239,8 @@ def test_the_secrets_check_finds_a_leaked_secret(tmp_path_factory: pytest.TempPa
 
 def test_no_secret_in_anything_the_reliability_tests_wrote() -> None:
     """Across every test run so far in this session (each was also checked when it ended)."""
+    if not LEDGER.artifact_dirs and not LEDGER.texts:
+        pytest.skip("nothing written yet: this summary runs after the other reliability tests")
     assert LEDGER.scan() == []
+    assert LEDGER.scanned_files > 0
     assert LEDGER.secrets_found == []
