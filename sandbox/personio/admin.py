@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sandbox.core import JSON, Request, Response
@@ -125,6 +126,50 @@ def register(app: PersonioSandbox) -> None:
             app.org_units_enabled = body["enabled"]
         return Response(body={"enabled": app.org_units_enabled})
 
+    def schedule(request: Request) -> Response:
+        body = _object_body(request)
+        count = body.get("count") if body else None
+        if body is None or not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            return _error(400, 'send {"count": N >= 1, "action": "expire_tokens"|"fail"|"delete"|"hire", ...}')
+        action = body.get("action")
+        entry: JSON = {"count": count, "action": action}
+        run: Callable[[], Any]
+        if action == "expire_tokens":
+            run = app.tokens.expire_all
+        elif action == "fail":
+
+            def run() -> None:
+                app.knobs.fault_rate = 1.0
+
+        elif action == "delete":
+            employee_id = body.get("id")
+            with app.lock:
+                known = isinstance(employee_id, int) and employee_id in directory.people
+            if not known or not isinstance(employee_id, int):
+                return _error(400, f"delete needs the id of an existing employee, not {employee_id!r}")
+            entry["id"] = employee_id
+
+            def run() -> None:
+                directory.delete(employee_id)
+
+        elif action == "hire":
+            fields = body.get("fields", {})
+            if not isinstance(fields, dict):
+                return _error(400, "hire takes an object of employee fields in `fields`")
+            entry["fields"] = fields
+
+            def run() -> JSON:
+                return directory.hire(fields)
+
+        else:
+            return _error(400, f"unknown action {action!r}: expire_tokens, fail, delete or hire")
+        app.after_employee_requests(count, run, entry)
+        return Response(status=201, body=entry)
+
+    def list_scheduled(_request: Request) -> Response:
+        with app.lock:
+            return Response(body=list(app.scheduled_log))
+
     app.admin("GET", "/_admin/employees", "employees", list_employees)
     app.admin("POST", "/_admin/employees", "hire", hire)
     app.admin("GET", "/_admin/employees/{employee_id}", "employee", get_employee)
@@ -138,3 +183,5 @@ def register(app: PersonioSandbox) -> None:
     app.admin("GET", "/_admin/whitelist", "whitelist", get_whitelist)
     app.admin("POST", "/_admin/whitelist", "whitelist-set", set_whitelist)
     app.admin("POST", "/_admin/malformed-next-page", "malformed-next-page", malformed)
+    app.admin("POST", "/_admin/after-employee-requests", "after-employee-requests", schedule)
+    app.admin("GET", "/_admin/after-employee-requests", "after-employee-requests-list", list_scheduled)

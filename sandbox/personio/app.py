@@ -10,6 +10,16 @@ Admin (see admin.py): `GET|POST /_admin/employees` (dump plain / hire), `GET|PAT
 `POST /_admin/malformed-next-page`, `POST /_admin/org-units` (`{"enabled": false}`: the beta list answers 404
 as if the tenant lacked it, as forum users report); plus the shared counters and knobs.
 
+`POST /_admin/after-employee-requests {"count": N, "action": ...}` schedules a one-shot action that runs
+inside the N-th employees-list request (`GET /v1/company/employees`) answered 200 after scheduling, after
+that page's rows are taken and before its answer is sent, so the client's next request is the first to see
+it. Tests use it instead of a watcher thread polling the counters, which can act a page too late. Actions:
+`expire_tokens`; `fail` (sets the `fault_rate` knob to 1: every later API request gets a 5xx); `delete`
+with `"id"` (checked when scheduled); `hire` with optional `"fields"` (as `POST /_admin/employees`).
+Requests answered 401, 400, 429 or by an injected fault do not count. Several actions may be scheduled;
+those due on the same request run in scheduling order. `GET /_admin/after-employee-requests` lists them
+with `fired` and `result` (the hired employee, or `error`).
+
 Choices where the specs are silent (docs/design.md, plus these):
 - Tokens: `papi-` + 40 hex, one per credential pair for 24 h; v1 and v2 tokens are the same token and
   work everywhere. Missing token: 401 "Authorization is not provided"; unknown or expired: 401.
@@ -51,6 +61,8 @@ import json
 import math
 import threading
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -60,7 +72,7 @@ from sandbox.personio import CLIENT_ID, CLIENT_SECRET
 from sandbox.personio import attributes as catalog
 from sandbox.personio.clock import parse_since
 from sandbox.personio.org import Department, generate
-from sandbox.personio.store import Directory
+from sandbox.personio.store import Directory, DirectoryError
 from sandbox.personio.tokens import Tokens
 
 NOT_FOUND_V1 = "Es ist ein Problem aufgetreten "  # Personio's 404 message is localized
@@ -79,6 +91,15 @@ V2_CODES = {
 EMPLOYEE_ROUTES = frozenset({"employees", "employee", "attributes", "custom-attributes"})
 
 
+@dataclass
+class ScheduledAction:
+    """A one-shot admin action waiting for `remaining` more employees-list answers; `entry` is its public log."""
+
+    remaining: int
+    run: Callable[[], Any]
+    entry: JSON
+
+
 class PersonioSandbox(SandboxApp):
     """Personio v1/v2 as the tap sees it; data from the org generator, mutated through `/_admin`."""
 
@@ -95,6 +116,8 @@ class PersonioSandbox(SandboxApp):
         self.auth_per_minute = SlidingWindowLimiter(60, 60.0)
         self.token_per_minute = SlidingWindowLimiter(150, 60.0)
         self._local = threading.local()
+        self._scheduled: list[ScheduledAction] = []
+        self.scheduled_log: list[JSON] = []
         self.route("POST", "/v1/auth", self._v1_auth, "auth")
         self.route("POST", "/v2/auth/token", self._v2_token, "token")
         self.route("GET", "/v1/company/employees", self._employees, "employees")
@@ -119,6 +142,26 @@ class PersonioSandbox(SandboxApp):
                 for emp_id in pending[start : start + chunk]:
                     if emp_id in self.directory.people:
                         self.directory.encoded(emp_id)
+
+    def after_employee_requests(self, count: int, run: Callable[[], Any], entry: JSON) -> None:
+        """Run `run` inside the `count`-th employees-list answer from now (see the module docstring)."""
+        with self.lock:
+            entry.update({"fired": False, "result": None})
+            self._scheduled.append(ScheduledAction(count, run, entry))
+            self.scheduled_log.append(entry)
+
+    def _employee_list_answered(self) -> None:
+        """Count one answered list request and run what is due; the caller holds the lock."""
+        for item in self._scheduled:
+            item.remaining -= 1
+        due = [item for item in self._scheduled if item.remaining <= 0]
+        self._scheduled = [item for item in self._scheduled if item.remaining > 0]
+        for item in due:
+            item.entry["fired"] = True
+            try:
+                item.entry["result"] = item.run()
+            except DirectoryError as exc:  # e.g. the employee was deleted meanwhile: say so, do not crash
+                item.entry["error"] = str(exc)
 
     # -- hooks --------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
@@ -197,7 +240,8 @@ class PersonioSandbox(SandboxApp):
             page = ids[offset : offset + limit]
             items = [self._item(emp_id, projection) for emp_id in page]
             malformed, self.malformed_next_page = self.malformed_next_page, False
-        total = len(ids)
+            total = len(ids)
+            self._employee_list_answered()
         head = {
             "success": True,
             "metadata": {

@@ -65,8 +65,6 @@ class PersonioAuthenticator(AuthBase):
         self._lock = threading.Lock()
         self._token: str | None = None
         self._renew_at = 0.0
-        self.requests_made = 0
-        self.tokens_fetched = 0
 
     def __repr__(self) -> str:
         return "PersonioAuthenticator(<redacted>)"
@@ -82,7 +80,6 @@ class PersonioAuthenticator(AuthBase):
             if self._token is None or time.monotonic() >= self._renew_at:
                 self._token, lifetime = self._fetch()
                 self._renew_at = time.monotonic() + max(lifetime - TOKEN_REFRESH_MARGIN, lifetime / 2)
-                self.tokens_fetched += 1
             return self._token
 
     def invalidate(self, used_authorization: str | None) -> bool:
@@ -101,7 +98,6 @@ class PersonioAuthenticator(AuthBase):
             failure: str
             wait: float
             try:
-                self.requests_made += 1
                 response = self._session.post(
                     self._url,
                     json=self._credentials,

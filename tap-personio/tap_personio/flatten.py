@@ -1,8 +1,9 @@
 """Unwrap Personio v1 employee rows (`{label, value, type, universal_id}` per attribute) into records.
 
 Pure functions of one row: no I/O, no configuration beyond the company zone. An attribute that
-Personio did not return (not whitelisted for the credentials) becomes null. Personio's loose types
-are tolerated: empty objects as `""` or `[]`, numbers as strings, dates with time and offset.
+Personio did not return (not whitelisted for the credentials) is absent from the record (unknown), while
+one it returned empty is null (none), so a revoked permission never reads as "empty". Personio's loose
+types are tolerated: empty objects as `""` or `[]`, numbers as strings, dates with time and offset.
 """
 
 from __future__ import annotations
@@ -222,6 +223,13 @@ def row_id(row: Mapping[str, Any]) -> int | None:
     """Return a raw employee row's id, for de-duplication before flattening."""
     attributes = row.get("attributes")
     return integer(_value(attributes, "id")) if isinstance(attributes, Mapping) else None
+
+
+def created_at(row: Mapping[str, Any], zone: ZoneInfo) -> datetime | None:
+    """Return a raw row's `created_at` as an aware instant, or None if absent or unreadable."""
+    attributes = row.get("attributes")
+    stamp = utc_timestamp(_value(attributes, "created_at"), zone) if isinstance(attributes, Mapping) else None
+    return datetime.fromisoformat(stamp) if stamp else None
 
 
 def department_of(row: Mapping[str, Any]) -> Record | None:

@@ -36,7 +36,6 @@ class RequestPacer:
         self._sleep = sleep
         self._sent: deque[float] = deque(maxlen=max((n for n, _ in self.limits), default=1))
         self._lock = threading.Lock()
-        self.waited = 0.0
 
     def delay(self, now: float) -> float:
         """Seconds to wait at `now` before one more request fits every window."""
@@ -54,7 +53,6 @@ class RequestPacer:
                 self._sleep(wait)
                 waited += wait
             self._sent.append(self._clock())
-            self.waited += waited
             return waited
 
 

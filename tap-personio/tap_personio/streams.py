@@ -65,7 +65,7 @@ class EmployeesStream(EmployeeScanStream):
                 start.isoformat(),
                 lookback.total_seconds(),
             )
-        for row in self.scan(context):
+        for row in self.scan(context, complete=self.is_complete_snapshot(context)):
             yield flatten.employee(row, zone)
 
 
@@ -157,7 +157,7 @@ class DepartmentsStream(EmployeeScanStream):
 
     def _from_employees(self, context: Context | None) -> Iterator[dict[str, Any]]:
         seen: set[int] = set()
-        for row in self.scan(context):
+        for row in self.scan(context, complete=True):
             department = flatten.department_of(row)
             if department is None or department["id"] in seen:
                 continue

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import threading
 import time
 
 import pytest
@@ -25,8 +24,11 @@ def test_paging_reads_everyone_with_one_request_per_page(kit, personio_factory, 
     ids = [r["id"] for r in run.records()]
     assert len(ids) == size == len(set(ids))
     assert sorted(ids) == sorted(p["id"] for p in kit.admin(server, "GET", "employees"))
-    # ceil(n/100) pages; an empty company still needs the one request that says so.
-    assert kit.employee_requests(server) == max(1, math.ceil(size / 100))
+    # ceil(n/100) pages (an empty company still needs the one request that says so), plus, for a snapshot of
+    # more than one page, one `updated_since` request that proves no hire during the scan hid a deletion
+    # (test_deletion_and_hire_during_a_snapshot_are_caught); a single page cannot shift, so it gets none.
+    pages = max(1, math.ceil(size / 100))
+    assert kit.employee_requests(server) == pages + (1 if pages > 1 else 0)
     assert kit.admin(server, "GET", "counters")["by_route"]["POST auth"] == 1
 
 
@@ -101,25 +103,16 @@ def test_boundary_lookback_and_time_zone(kit, personio_sandbox, lookback, expect
     assert {ids[r["id"]] for r in run.records()} == expected
 
 
+def after_employee_requests(kit, server, count: int, action: str, **details) -> None:
+    """Schedule a sandbox action inside the `count`-th employees-list answer: no thread racing the tap."""
+    kit.admin(server, "POST", "after-employee-requests", {"count": count, "action": action, **details})
+
+
 def test_token_expiry_mid_run_reauthenticates_once(kit, personio_factory, caplog):
-    server = personio_factory(employees=250, latency_ms=40)
+    server = personio_factory(employees=250)
     kit.admin(server, "POST", "counters/reset")
-    done = threading.Event()
-
-    def expire_after_first_page() -> None:
-        while not done.is_set():
-            if kit.employee_requests(server) >= 1:
-                kit.admin(server, "POST", "tokens/expire")
-                return
-            time.sleep(0.002)
-
-    watcher = threading.Thread(target=expire_after_first_page)
-    watcher.start()
-    try:
-        run = kit.run(kit.config(server, page_size=50))
-    finally:
-        done.set()
-        watcher.join()
+    after_employee_requests(kit, server, 1, "expire_tokens")  # page 2 is the first request to see it
+    run = kit.run(kit.config(server, page_size=50))
     counters = kit.admin(server, "GET", "counters")
     assert len({r["id"] for r in run.records()}) == len(run.records()) == 250
     assert counters["by_route"]["POST auth"] == 2
@@ -139,7 +132,8 @@ def test_429_is_retried_after_retry_after(kit, personio_factory):
     assert counters["rate_limited"] >= 1
     assert time.monotonic() - started >= 1.0  # waited Retry-After (>= 1 s)
     assert len({r["id"] for r in run.records()}) == len(run.records()) == 400
-    assert counters["by_route"]["GET employees"] == 80 + counters["rate_limited"]
+    # 80 pages and the snapshot's completeness check, plus each request that was answered 429.
+    assert counters["by_route"]["GET employees"] == 80 + 1 + counters["rate_limited"]
 
 
 def test_pacing_keeps_a_normal_run_under_the_limits(kit, personio_factory):
@@ -148,7 +142,7 @@ def test_pacing_keeps_a_normal_run_under_the_limits(kit, personio_factory):
     run = kit.run(kit.config(server))
     counters = kit.admin(server, "GET", "counters")
     assert counters["rate_limited"] == 0
-    assert counters["by_route"]["GET employees"] == 20
+    assert counters["by_route"]["GET employees"] == 20 + 1  # the pages and the completeness check
     assert len(run.records()) == 2000
 
 
@@ -163,25 +157,9 @@ def test_5xx_and_dropped_connections_are_retried(kit, personio_factory):
 
 def test_snapshot_cut_short_never_activates(kit, personio_factory):
     server = personio_factory(employees=250)
-    done = threading.Event()
-
-    def break_after_first_page() -> None:
-        while not done.is_set():
-            if kit.employee_requests(server) >= 1:
-                kit.admin(server, "POST", "knobs", {"fault_rate": 1.0})
-                return
-            time.sleep(0.001)
-
-    kit.admin(server, "POST", "knobs", {"latency_ms": 30})
-    kit.admin(server, "POST", "counters/reset")
-    watcher = threading.Thread(target=break_after_first_page)
-    watcher.start()
-    try:
-        run = kit.run(kit.config(server, page_size=50, max_retries=1), expect_error=True)
-    finally:
-        done.set()
-        watcher.join()
-    assert 0 < len(run.records()) < 250
+    after_employee_requests(kit, server, 1, "fail")  # every request after page 1 gets a 5xx
+    run = kit.run(kit.config(server, page_size=50, max_retries=1), expect_error=True)
+    assert len(run.records()) == 50
     assert run.of("ACTIVATE_VERSION", "employees") == []
 
 
@@ -253,28 +231,49 @@ def test_invalid_config_fails_before_any_request(kit, personio_sandbox, override
 
 
 def test_rows_shifting_between_pages_are_neither_missed_nor_duplicated(kit, personio_factory):
-    server = personio_factory(employees=250, latency_ms=30)
+    server = personio_factory(employees=250)
     people = kit.admin(server, "GET", "employees")
     kit.admin(server, "POST", "counters/reset")
-    done = threading.Event()
-
-    def delete_a_read_row() -> None:
-        while not done.is_set():
-            if kit.employee_requests(server) >= 2:  # page 1 is read: removing one of its rows shifts the rest left
-                kit.admin(server, "DELETE", f"employees/{people[5]['id']}")
-                return
-            time.sleep(0.001)
-
-    watcher = threading.Thread(target=delete_a_read_row)
-    watcher.start()
-    try:
-        run = kit.run(kit.config(server, page_size=50))
-    finally:
-        done.set()
-        watcher.join()
+    # Page 1 is read: removing one of its rows shifts the rest left, so page 2 starts one row late.
+    after_employee_requests(kit, server, 1, "delete", id=people[5]["id"])
+    run = kit.run(kit.config(server, page_size=50))
     ids = [r["id"] for r in run.records()]
     assert len(ids) == len(set(ids))
     remaining = {p["id"] for p in kit.admin(server, "GET", "employees")}
-    assert remaining <= set(ids)  # the row that slid into an already-read page was caught by a second pass
-    assert kit.employee_requests(server) > 5
+    assert people[50]["id"] in ids  # the row that slid into the already-read page 1
+    assert remaining <= set(ids)
+    # Pass 1 saw the total drop (5 pages), pass 2 was stable (5 pages) and its check found no hire (1).
+    assert kit.employee_requests(server) == 5 + 5 + 1
     assert len(run.of("ACTIVATE_VERSION", "employees")) == 1
+
+
+def test_deletion_and_hire_during_a_snapshot_are_caught(kit, personio_factory):
+    """The reviewer's case: every page shows 250, yet without the check e101 would never be read."""
+    server = personio_factory(employees=250)
+    people = kit.admin(server, "GET", "employees")
+    kit.admin(server, "POST", "counters/reset")
+    after_employee_requests(kit, server, 1, "delete", id=people[49]["id"])  # e50 goes after page 1...
+    after_employee_requests(kit, server, 1, "hire", fields={"first_name": "Late"})  # ...and e251 arrives
+    run = kit.run(kit.config(server))
+    ids = [r["id"] for r in run.records()]
+    remaining = {p["id"] for p in kit.admin(server, "GET", "employees")}
+    assert len(remaining) == 250
+    assert len(ids) == len(set(ids))
+    assert people[100]["id"] in ids  # e101, which slid from page 2 into the already-read page 1
+    assert set(ids) == remaining | {people[49]["id"]}  # e50 was read before it was deleted
+    # Pass 1: 3 pages and a check that finds the hire; pass 2: 3 pages and a check that finds none new.
+    assert kit.employee_requests(server) == 3 + 1 + 3 + 1
+    assert len(run.of("ACTIVATE_VERSION", "employees")) == 1
+
+
+def test_snapshot_that_never_settles_fails_without_activation(kit, personio_factory):
+    server = personio_factory(employees=250)
+    people = kit.admin(server, "GET", "employees")
+    # Each pass is 3 pages and a check (4 requests); a deletion and a hire after the first page of each.
+    for number, first_request in enumerate((1, 5, 9)):
+        after_employee_requests(kit, server, first_request, "delete", id=people[10 + number]["id"])
+        after_employee_requests(kit, server, first_request, "hire")
+    run = kit.run(kit.config(server), expect_error=True)
+    assert "kept changing" in str(run.error)
+    assert run.of("ACTIVATE_VERSION", "employees") == []
+    assert run.records()  # what was read is still delivered, just never declared complete

@@ -204,3 +204,43 @@ def test_explicit_last_modified_at_is_kept(personio_sandbox):
     )
     assert answer.json()["last_modified_at"] == "2029-12-31T23:00:00Z"
     assert answer.json()["position"] == "Boundary"
+
+
+def test_actions_after_employee_requests_fire_once_at_the_nth_answer(personio_sandbox):
+    url = personio_sandbox.url
+    headers = auth(url)
+    victim = admin("GET", f"{url}/_admin/employees").json()[0]["id"]
+    schedule = f"{url}/_admin/after-employee-requests"
+    assert admin("POST", schedule, json={"count": 2, "action": "delete", "id": victim}).status_code == 201
+    hire = {"count": 2, "action": "hire", "fields": {"first_name": "Åsa"}}
+    assert admin("POST", schedule, json=hire).status_code == 201
+    assert admin("POST", schedule, json={"count": 3, "action": "expire_tokens"}).status_code == 201
+
+    def page() -> requests.Response:
+        return requests.get(f"{url}/v1/company/employees", headers=headers, params={"limit": 100}, timeout=10)
+
+    first, second = page().json(), page().json()
+    assert victim in {i["attributes"]["id"]["value"] for i in first["data"]}
+    assert victim in {i["attributes"]["id"]["value"] for i in second["data"]}  # acted after its rows were taken
+    third = page().json()
+    third_ids = {i["attributes"]["id"]["value"] for i in third["data"]}
+    log = admin("GET", schedule).json()
+    hired = log[1]["result"]["id"]
+    assert victim not in third_ids
+    assert hired in third_ids
+    assert third["metadata"]["total_elements"] == 50  # one left, one joined
+    assert [entry["fired"] for entry in log] == [True, True, True]
+    assert page().status_code == 401  # the third answer expired the token
+    assert admin("POST", schedule, json={"count": 1, "action": "delete", "id": victim}).status_code == 400
+    assert admin("POST", schedule, json={"count": 0, "action": "fail"}).status_code == 400
+    assert admin("POST", schedule, json={"count": 1, "action": "explode"}).status_code == 400
+
+
+def test_fail_after_employee_requests_breaks_every_later_request(personio_sandbox):
+    url = personio_sandbox.url
+    headers = auth(url)
+    admin("POST", f"{url}/_admin/after-employee-requests", json={"count": 1, "action": "fail"})
+    ok = requests.get(f"{url}/v1/company/employees", headers=headers, timeout=10)
+    assert ok.status_code == 200
+    assert requests.get(f"{url}/v1/company/employees", headers=headers, timeout=10).status_code >= 500
+    assert admin("GET", f"{url}/_admin/knobs").json()["fault_rate"] == 1.0
