@@ -31,9 +31,13 @@ class Failure:
 
 @dataclass
 class ApplyResult:
+    """What applying did; the plan itself is never changed, so what apply learned is kept here."""
+
     failures: list[Failure] = field(default_factory=list)
-    created_ids: dict[str, str] = field(default_factory=dict)  # Personio id -> new Leapsome id
     writes: int = 0
+    # Personio ids of users created without our externalId (an existing userName answered the create):
+    # their follow-up PATCH also sets the externalId, which the report shows as a change.
+    external_id_fixes: set[str] = field(default_factory=set)
 
 
 class _Progress:
@@ -53,13 +57,14 @@ class _Progress:
 
 
 class Applier:
+    """Runs one plan; worker threads record what they learn in `ids` and `result`, never in the plan."""
+
     def __init__(self, client: LeapsomeClient, concurrency: int, progress_every: float = 10.0) -> None:
         self.client = client
         self.concurrency = max(1, concurrency)
         self.progress_every = progress_every
         self.result = ApplyResult()
-        self.ids: dict[str, str] = {}  # Personio id -> Leapsome id
-        self.missing_external: set[str] = set()  # created users found without our externalId
+        self.ids: dict[str, str] = {}  # Personio id -> Leapsome id of users created in this run
         self._lock = threading.Lock()
 
     def _run(self, phase: str, items: Iterable[T], work: Callable[[T], None], subject: Callable[[T], str]) -> None:
@@ -76,8 +81,12 @@ class Applier:
                 if error is not None:
                     item = futures[future]
                     message = str(error) if isinstance(error, LeapsomeError) else f"{type(error).__name__}: {error}"
-                    self.result.failures.append(Failure(subject(item), message))
-                    LOGGER.error("failed: %s: %s", subject(item), message)
+                    self._failed(Failure(subject(item), message))
+
+    def _failed(self, failure: Failure) -> None:
+        with self._lock:
+            self.result.failures.append(failure)
+        LOGGER.error("failed: %s: %s", failure.subject, failure.message)
 
     def _wrote(self) -> None:
         with self._lock:
@@ -98,23 +107,24 @@ class Applier:
                 f"userName {create.user_name} already belongs to Leapsome user {found.get('id')} "
                 f"with externalId {external}"
             )
-        if external is None:
-            self.missing_external.add(create.external_id)
-        self.ids[create.external_id] = str(found["id"])
-        self.result.created_ids[create.external_id] = str(found["id"])
+        with self._lock:
+            if external is None:
+                self.result.external_id_fixes.add(create.external_id)
+            self.ids[create.external_id] = str(found["id"])
 
     def update(self, update: UpdateUser) -> None:
         user_id = self._resolve(update.ref)
         if user_id is None:
             raise LeapsomeError("not applied: the user could not be created")
-        if update.ref.leapsome_id is None and str(update.ref.external_id) in self.missing_external:
-            update.changes["external_id"] = (None, update.ref.external_id)
         manager_id = None
         if update.set_manager and update.manager is not None:
             manager_id = self._resolve(update.manager)
             if manager_id is None:
                 raise LeapsomeError("manager not set: the manager's user could not be created")
-        self.client.patch_user(user_id, patch_user_body(update, manager_id))
+        body = patch_user_body(update, manager_id)
+        if update.ref.leapsome_id is None and str(update.ref.external_id) in self.result.external_id_fixes:
+            body["externalId"] = str(update.ref.external_id)
+        self.client.patch_user(user_id, body)
         self._wrote()
 
     def team(self, write: TeamWrite) -> None:
@@ -122,7 +132,7 @@ class Applier:
         for ref in write.members:
             member = self._resolve(ref)
             if member is None:
-                self.result.failures.append(Failure(write.label, f"member {ref.key} not added: user not created"))
+                self._failed(Failure(write.label, f"member {ref.key} not added: user not created"))
             else:
                 members.append(member)
         bodies = team_bodies(write, members)
@@ -138,13 +148,12 @@ class Applier:
     def apply(self, plan: Plan) -> ApplyResult:
         self._run("create users", plan.user_creates, self.create, lambda c: c.label)
         updates = list(plan.user_updates)
-        planned = {u.ref.external_id for u in updates if u.ref.leapsome_id is None}
-        for ext in sorted(self.missing_external - {str(e) for e in planned}):
-            updates.append(UpdateUser(UserRef(None, ext), "", f"employee {ext}", ["create_details"], {}))
-        for update in updates:
-            if update.ref.leapsome_id is None and not update.user_name:
-                names = {c.external_id: c.user_name for c in plan.user_creates}
-                update.user_name = names[str(update.ref.external_id)]
+        planned = {str(u.ref.external_id) for u in updates if u.ref.leapsome_id is None}
+        missing = sorted(self.result.external_id_fixes - planned)
+        if missing:
+            # a created user with nothing else to patch still needs its externalId: an extra PATCH, outside the plan
+            names = {c.external_id: c.user_name for c in plan.user_creates}
+            updates.extend(UpdateUser(UserRef(None, e), names[e], f"employee {e}", ["create_details"]) for e in missing)
         self._run("update users", updates, self.update, lambda u: u.label)
         self._run("write teams", plan.team_writes, self.team, lambda t: t.label)
         return self.result

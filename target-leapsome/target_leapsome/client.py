@@ -13,6 +13,7 @@ import ipaddress
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -232,50 +233,52 @@ class LeapsomeClient:
         return found
 
     # -- writes ---------------------------------------------------------------------------------
-    def create_user(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Create, or find the user a previous attempt (or someone else) already created."""
-        user_name = str(body["userName"])
+    def _create(
+        self, path: str, body: dict[str, Any], what: str, find: Callable[[], dict[str, Any] | None]
+    ) -> dict[str, Any]:
+        """POST a resource once; when the answer is lost, empty or a 409, `find` it instead of repeating.
+
+        `find` looks the resource up by its natural key, so a create that did happen (a lost answer, a
+        previous run, Leapsome's `201 {}` for a duplicate) yields the existing resource, never a second one.
+        """
         failures = 0
         while True:
             try:
-                response = self._send("POST", "/Users", body=body, safe_to_repeat=False)
+                response = self._send("POST", path, body=body, safe_to_repeat=False)
             except _Uncertain as exc:
-                found = self.find_user(user_name)
+                found = find()
                 if found is not None:
                     return found
                 failures += 1
-                self._retry_or_raise("POST", "/Users", failures, str(exc))
+                self._retry_or_raise("POST", path, failures, str(exc))
                 continue
-            if response.status_code in (201, 200, 409):
-                created = self._json("POST", "/Users", response, ok=(200, 201, 409))
-                if response.status_code != 409 and created.get("id"):
-                    return dict(created)
-                found = self.find_user(user_name)
-                if found is None:
-                    raise LeapsomeError(f"POST /Users answered {response.status_code} but no user {user_name} exists")
+            status = response.status_code
+            if status not in (200, 201, 409):
+                raise LeapsomeError(f"POST {path}: HTTP {status}: {_detail(response)}", status)
+            created = self._json("POST", path, response, ok=(200, 201, 409))
+            if status != 409 and isinstance(created, dict) and created.get("id"):
+                return created
+            found = find()
+            if found is not None:
                 return found
-            self._json("POST", "/Users", response)
+            if status == 409:
+                raise LeapsomeError(f"POST {path}: HTTP 409: {_detail(response)} (and no {what} exists)", 409)
+            raise LeapsomeError(f"POST {path} answered {status} but no {what} exists")
+
+    def create_user(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Create, or find the user a previous attempt (or someone else) already created, by userName."""
+        user_name = str(body["userName"])
+        return self._create("/Users", body, f"user {user_name}", lambda: self.find_user(user_name))
 
     def create_group(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Create a team, or find the one a previous attempt created (by its externalId)."""
+        """Create a team, or find the one a previous attempt created, by its externalId."""
         external_id = str(body["externalId"])
-        failures = 0
-        while True:
-            try:
-                response = self._send("POST", "/Groups", body=body, safe_to_repeat=False)
-            except _Uncertain as exc:
-                found = self.find_group(external_id)
-                if found is not None:
-                    return found
-                failures += 1
-                self._retry_or_raise("POST", "/Groups", failures, str(exc))
-                continue
-            if response.status_code == 409:
-                found = self.find_group(external_id)
-                if found is not None and found.get("externalId") == external_id:
-                    return found
-            created: dict[str, Any] = self._json("POST", "/Groups", response)
-            return created
+
+        def find() -> dict[str, Any] | None:
+            found = self.find_group(external_id)  # by id, falling back to externalId: check which matched
+            return found if found is not None and found.get("externalId") == external_id else None
+
+        return self._create("/Groups", body, f"team {external_id}", find)
 
     def patch_user(self, user_id: str, body: dict[str, Any]) -> dict[str, Any]:
         path = f"/Users/{quote(user_id, safe='')}"

@@ -13,9 +13,10 @@ from typing import Any
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 TEAM_EXTERNAL_PREFIX = "personio-department-"
 
-# The user fields the sync owns ("Personio wins"). Names are the planner's; scim.py maps them to SCIM.
-CORE_FIELDS = ("given_name", "family_name", "display_name", "title")
 ENTERPRISE_FIELDS = ("location", "start_date", "end_date")
+# The user fields the sync owns ("Personio wins"). Names are the planner's; scim.py maps them to SCIM.
+# Employee and LeapsomeUser both carry them as attributes, so one list keeps the two views comparable.
+USER_FIELDS = ("given_name", "family_name", "display_name", "title", *ENTERPRISE_FIELDS)
 # Fields Personio can clear: None means "no value" and is written as a clear, not skipped.
 CLEARABLE_FIELDS = frozenset(ENTERPRISE_FIELDS)
 
@@ -34,8 +35,17 @@ def department_id_of(external_id: str | None) -> int | None:
 
 
 def is_personio_external_id(external_id: str | None) -> bool:
-    """A user is managed by the sync only when its externalId is a Personio employee id (decimal)."""
+    """A user is managed by the sync only when its externalId is a Personio employee id (decimal).
+
+    The design fixes externalId = Personio id, so a numeric externalId set by another provisioning tool
+    looks the same: such a user is deactivated by a complete snapshot (see the README's caveat).
+    """
     return bool(external_id) and external_id.isdigit()  # type: ignore[union-attr]
+
+
+def user_fields(source: Employee | LeapsomeUser) -> dict[str, str | None]:
+    """The managed user fields of either side, by planner name, so they compare key by key."""
+    return {name: getattr(source, name) for name in USER_FIELDS}
 
 
 def blank(value: str | None) -> str | None:
@@ -74,15 +84,7 @@ class Employee:
 
     def fields(self) -> dict[str, str | None]:
         """The managed user fields; None in a non-clearable field means "leave Leapsome's value"."""
-        return {
-            "given_name": self.given_name,
-            "family_name": self.family_name,
-            "display_name": self.display_name,
-            "title": self.title,
-            "location": self.location,
-            "start_date": self.start_date,
-            "end_date": self.end_date,
-        }
+        return user_fields(self)
 
 
 def _is_control(char: str) -> bool:
@@ -143,15 +145,8 @@ class LeapsomeUser:
         return is_personio_external_id(self.external_id)
 
     def fields(self) -> dict[str, str | None]:
-        return {
-            "given_name": self.given_name,
-            "family_name": self.family_name,
-            "display_name": self.display_name,
-            "title": self.title,
-            "location": self.location,
-            "start_date": self.start_date,
-            "end_date": self.end_date,
-        }
+        """Leapsome's current values of the managed fields, keyed like `Employee.fields`."""
+        return user_fields(self)
 
     @classmethod
     def from_scim(cls, resource: dict[str, Any]) -> LeapsomeUser:

@@ -26,7 +26,7 @@ MAX_MEMBERS = 100  # Leapsome refuses more members in one group request
 NAME_FIELDS = ("given_name", "family_name")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class UserRef:
     """A user the plan writes to: an existing Leapsome id, or a Personio id created in this run."""
 
@@ -181,8 +181,7 @@ class _Planner:
             elif user is not None and employee.status in self.options.deactivate_statuses:
                 self.deactivate(user, employee.label, f"status is {employee.status}")
             elif user is not None:
-                self.resolved[ext] = UserRef(user.id, ext)
-                self.final_active[ext] = user.active
+                self._keep(user)
                 self.skip(employee.label, f"status {employee.status} is not in the statuses setting; left as is")
         for ext, user in self.by_ext.items():
             if ext in self.resolved or ext in self.desired.unusable or ext in self.desired.employees:
@@ -190,13 +189,17 @@ class _Planner:
             if self.desired.complete:
                 self.deactivate(user, f"employee {ext} ({user.user_name})", "no longer in Personio")
             else:
-                self.resolved[ext] = UserRef(user.id, ext)
-                self.final_active[ext] = user.active
+                self._keep(user)
         for ext in self.desired.unusable:
             user = self.by_ext.get(ext)
             if user is not None and ext not in self.resolved:
-                self.resolved[ext] = UserRef(user.id, ext)
-                self.final_active[ext] = user.active
+                self._keep(user)
+
+    def _keep(self, user: LeapsomeUser) -> None:
+        """A managed user this plan leaves as it is; still resolvable as a manager or team member."""
+        ext = str(user.external_id)
+        self.resolved[ext] = UserRef(user.id, ext)
+        self.final_active[ext] = user.active
 
     def sync_user(self, employee: Employee, user: LeapsomeUser | None) -> None:
         ext = employee.external_id

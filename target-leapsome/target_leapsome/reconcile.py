@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from target_leapsome.apply import ApplyResult, apply_plan
@@ -20,7 +20,7 @@ from target_leapsome.report import RunReport
 class Settings:
     """The target's settings, typed; built from the validated Singer config."""
 
-    api_token: str
+    api_token: str = field(repr=False)  # a secret: settings objects end up in tracebacks and debug logs
     base_url: str
     dry_run: bool
     statuses: tuple[str, ...]

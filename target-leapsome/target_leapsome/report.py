@@ -100,8 +100,12 @@ class RunReport:
         for create in self.plan.user_creates:
             after = {"userName": create.user_name, "externalId": create.external_id, **create.fields}
             actions.append({"action": "create_user", "subject": create.label, "after": after})
+        fixes = self.result.external_id_fixes if self.result else set()
         for update in self.plan.user_updates:
             changes = {k: {"before": b, "after": a} for k, (b, a) in update.changes.items() if b != a}
+            if update.ref.leapsome_id is None and str(update.ref.external_id) in fixes:
+                # the create found an existing user without our externalId; the follow-up PATCH set it
+                changes.setdefault("external_id", {"before": None, "after": update.ref.external_id})
             actions.append({"action": "+".join(update.kinds), "subject": update.label, "changes": changes})
         for write in self.plan.team_writes:
             entry: dict[str, Any] = {"action": "+".join(write.kinds) or "team", "subject": write.label}

@@ -167,7 +167,12 @@ class TargetLeapsome(Target):
         complete = len(employee_sinks) == 1 and employee_sinks[0].complete
         input_errors: list[RecordError] = [e for s in sinks if isinstance(s, CollectingSink) for e in s.errors]
         if not employee_sinks and not departments and not input_errors:
-            self.logger.info("no employees or departments in the input: nothing to reconcile")
+            # Nothing to plan from, so nothing is read or written and state may advance. An empty snapshot
+            # still has an employees stream (SCHEMA, ACTIVATE_VERSION) and goes on to the deactivation guard.
+            self.logger.info("no employees or departments in the input: nothing to reconcile, Leapsome not read")
+            self._may_emit_state = not settings.dry_run
+            super().process_endofpipe()
+            return
         report = reconcile(
             settings, employees, departments, complete=complete, input_errors=input_errors, logger=self.logger
         )

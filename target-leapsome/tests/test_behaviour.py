@@ -242,3 +242,16 @@ def test_incremental_input_never_deactivates_for_absence(leapsome, singer):
     sync(leapsome, singer, people)
     sync(leapsome, singer, [people[1]], snapshot=False)
     assert all(u["active"] for u in leapsome.by_external().values())
+
+
+def test_numeric_external_id_from_another_tool_counts_as_managed(leapsome, singer):
+    """The documented caveat: a numeric externalId reads as a Personio id, so a snapshot deactivates it."""
+    leapsome.admin("POST", "/users", {"userName": "robot@acme.example", "externalId": "424242"})
+    people = org(singer)
+    refused = leapsome.run(singer.input(people), max_deactivations=0)
+    assert not refused.ok
+    assert "max_deactivations" in refused.error  # counted in the deactivation limit, nothing written
+    assert "employee 424242 (robot@acme.example): no longer in Personio" in refused.log
+    assert leapsome.by_external()["424242"]["active"] is True
+    sync(leapsome, singer, people)
+    assert leapsome.by_external()["424242"]["active"] is False

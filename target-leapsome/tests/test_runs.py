@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
+
+from target_leapsome.apply import apply_plan
+from target_leapsome.client import LeapsomeClient
+from target_leapsome.desired import build_desired
+from target_leapsome.planner import plan_sync
+from target_leapsome.reconcile import Settings, read_state
+from target_leapsome.report import RunReport
 
 from sandbox.leapsome import API_TOKEN
 
@@ -200,3 +208,53 @@ def test_plain_http_to_remote_host_is_a_config_error(singer):
     result = singer.run({"api_token": "x", "base_url": "http://leapsome.example/scim/v1"}, "")
     assert not result.ok
     assert "base_url" in result.error
+
+
+def test_settings_repr_hides_the_token():
+    settings = Settings.from_config({"api_token": API_TOKEN, "base_url": "http://127.0.0.1:1/scim/v1"})
+    assert API_TOKEN not in repr(settings)
+    assert API_TOKEN not in str(settings)
+    assert "base_url='http://127.0.0.1:1/scim/v1'" in repr(settings)  # the rest stays readable
+
+
+def test_empty_input_emits_state_without_reading_leapsome(leapsome, singer):
+    state = {"bookmarks": {"employees": {"replication_key_value": "2026-01-05T09:00:00+00:00"}}}
+    leapsome.reset_counters()
+    result = leapsome.run(json.dumps({"type": "STATE", "value": state}) + "\n")
+    assert result.ok, result.log
+    assert result.states == [state]
+    assert "nothing to reconcile" in result.log
+    assert sum(leapsome.counters()["by_method"].values()) == 0
+
+
+def test_empty_snapshot_without_departments_is_refused(leapsome, singer):
+    assert leapsome.run(singer.input(people(singer, 40))).ok
+    version = 1767700000000
+    lines = [
+        {"type": "SCHEMA", "stream": "employees", "schema": singer.schema, "key_properties": ["id"]},
+        {"type": "ACTIVATE_VERSION", "stream": "employees", "version": version},
+        {"type": "STATE", "value": {"bookmarks": {"employees": {"replication_key_value": "x"}}}},
+    ]
+    result = leapsome.run("".join(json.dumps(line) + "\n" for line in lines))
+    assert not result.ok
+    assert "max_deactivation" in result.error
+    assert result.states == []
+    assert all(u["active"] for u in leapsome.by_external().values())
+
+
+def test_user_appearing_between_read_and_apply_gets_its_external_id(leapsome, singer):
+    """A create answered by an existing userName: the follow-up PATCH sets our externalId; the plan stays as planned."""
+    settings = Settings.from_config(leapsome.config())
+    client = LeapsomeClient(settings.base_url, settings.api_token)
+    desired = build_desired([singer.employee(1), singer.employee(2)], [], ("active", "leave"), complete=False)
+    plan = plan_sync(desired, read_state(client))
+    before = copy.deepcopy(plan)
+    leapsome.admin("POST", "/users", {"userName": "person.2@acme.example"})  # made by hand meanwhile
+    result = apply_plan(plan, client, concurrency=2)
+    assert result.failures == []
+    assert result.external_id_fixes == {"2"}
+    assert plan == before  # apply learned things, the plan did not change
+    assert leapsome.by_external()["2"]["userName"] == "person.2@acme.example"
+    report = RunReport(plan, result, [], dry_run=False, complete_snapshot=False).to_json()
+    follow_up = next(a for a in report["actions"] if a["action"] == "create_details" and "employee 2 " in a["subject"])
+    assert follow_up["changes"]["external_id"] == {"before": None, "after": "2"}
