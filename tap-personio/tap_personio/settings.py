@@ -147,6 +147,7 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
 
 
 def _is_loopback(host: str) -> bool:
+    # target-leapsome has the same check: the two plugins install separately and share no library.
     if host == "localhost":
         return True
     try:

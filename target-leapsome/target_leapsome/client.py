@@ -51,6 +51,7 @@ def check_base_url(base_url: str) -> str:
 
 
 def _is_loopback(host: str) -> bool:
+    # tap-personio has the same check: the two plugins install separately and share no library.
     if host == "localhost":
         return True
     try:
