@@ -3,6 +3,10 @@
 Users are created first, then patched (managers need every user to exist), then teams (members need
 Leapsome ids). Within a phase writes run concurrently under the client's shared pacer. A write that
 depends on a failed one is recorded as not applied.
+
+A user write Leapsome refuses for its data (400, or 409 for a userName in use) is a skip, not a failure:
+the value came from Personio and HR fixes it there. What depended on that user (its team membership,
+being someone's manager) is left out quietly, since the refusal already names the employee.
 """
 
 from __future__ import annotations
@@ -12,21 +16,27 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from target_leapsome.client import LeapsomeClient, LeapsomeError
+from target_leapsome.models import Skip
 from target_leapsome.planner import CreateUser, Plan, TeamWrite, UpdateUser, UserRef
 from target_leapsome.scim import create_user_body, patch_user_body, team_bodies
 
 LOGGER = logging.getLogger("target-leapsome.apply")
 T = TypeVar("T")
+REFUSED_FOR_DATA = frozenset({400, 409})  # a user write's answer that names a problem with its values
 
 
 @dataclass(frozen=True)
 class Failure:
+    """A write that did not take; it names the employee or department so a later check can leave it out."""
+
     subject: str
     message: str
+    employee: str | None = None  # Personio id of the user written
+    department: int | None = None  # Personio department of the team written
 
 
 @dataclass
@@ -34,7 +44,11 @@ class ApplyResult:
     """What applying did; the plan itself is never changed, so what apply learned is kept here."""
 
     failures: list[Failure] = field(default_factory=list)
+    refusals: list[Skip] = field(default_factory=list)  # user writes Leapsome refused for their data
     writes: int = 0
+    user_writes: int = 0  # user writes Leapsome accepted: with `refusals`, tells a data problem from a broken sync
+    unconfirmed: list[Failure] = field(default_factory=list)  # accepted, yet not in Leapsome when read back
+    verification_reads: int = 0
     # Personio ids of users created without our externalId (an existing userName answered the create):
     # their follow-up PATCH also sets the externalId, which the report shows as a change.
     external_id_fixes: set[str] = field(default_factory=set)
@@ -65,9 +79,12 @@ class Applier:
         self.progress_every = progress_every
         self.result = ApplyResult()
         self.ids: dict[str, str] = {}  # Personio id -> Leapsome id of users created in this run
+        self._refused_ids: set[str] = set()  # Personio ids whose user write Leapsome refused
         self._lock = threading.Lock()
 
-    def _run(self, phase: str, items: Iterable[T], work: Callable[[T], None], subject: Callable[[T], str]) -> None:
+    def _run(
+        self, phase: str, items: Iterable[T], work: Callable[[T], None], failure: Callable[[T, str], Failure]
+    ) -> None:
         todo = list(items)
         if not todo:
             return
@@ -79,18 +96,28 @@ class Applier:
                 progress.step()
                 error = future.exception()
                 if error is not None:
-                    item = futures[future]
                     message = str(error) if isinstance(error, LeapsomeError) else f"{type(error).__name__}: {error}"
-                    self._failed(Failure(subject(item), message))
+                    self._failed(failure(futures[future], message))
 
     def _failed(self, failure: Failure) -> None:
         with self._lock:
             self.result.failures.append(failure)
         LOGGER.error("failed: %s: %s", failure.subject, failure.message)
 
-    def _wrote(self) -> None:
+    def _wrote(self, user: bool = False) -> None:
         with self._lock:
             self.result.writes += 1
+            self.result.user_writes += int(user)
+
+    def _refused(self, external_id: str, label: str, what: str, error: LeapsomeError) -> None:
+        reason = (
+            f"Leapsome refused {what} ({error.detail or f'HTTP {error.status}'}); correct the email or the value "
+            "it names in Personio to sync them"
+        )
+        with self._lock:
+            self.result.refusals.append(Skip(label, reason, external_id))
+            self._refused_ids.add(external_id)
+        LOGGER.debug("refused: %s: %s", label, reason)  # named once, in the summary
 
     def _resolve(self, ref: UserRef) -> str | None:
         if ref.leapsome_id:
@@ -99,8 +126,14 @@ class Applier:
 
     # -- phases ---------------------------------------------------------------------------------
     def create(self, create: CreateUser) -> None:
-        found = self.client.create_user(create_user_body(create))
-        self._wrote()
+        try:
+            found = self.client.create_user(create_user_body(create))
+        except LeapsomeError as error:
+            if error.status != 400:
+                raise
+            self._refused(create.external_id, create.label, "to create their user", error)
+            return
+        self._wrote(user=True)
         external = found.get("externalId") or None
         if external not in (None, create.external_id):
             raise LeapsomeError(
@@ -115,25 +148,42 @@ class Applier:
     def update(self, update: UpdateUser) -> None:
         user_id = self._resolve(update.ref)
         if user_id is None:
+            if str(update.ref.external_id) in self._refused_ids:
+                return  # its create was refused, which already names the employee
             raise LeapsomeError("not applied: the user could not be created")
         manager_id = None
         if update.set_manager and update.manager is not None:
             manager_id = self._resolve(update.manager)
-            if manager_id is None:
+            if manager_id is None and str(update.manager.external_id) in self._refused_ids:
+                changes = {k: v for k, v in update.changes.items() if k != "manager"}
+                if not changes and update.ref.leapsome_id is not None:
+                    return  # the manager was all there was to write
+                update = replace(update, set_manager=False, manager=None, changes=changes)
+            elif manager_id is None:
                 raise LeapsomeError("manager not set: the manager's user could not be created")
         body = patch_user_body(update, manager_id)
         if update.ref.leapsome_id is None and str(update.ref.external_id) in self.result.external_id_fixes:
             body["externalId"] = str(update.ref.external_id)
-        self.client.patch_user(user_id, body)
-        self._wrote()
+        try:
+            self.client.patch_user(user_id, body)
+        except LeapsomeError as error:
+            if error.status not in REFUSED_FOR_DATA or update.ref.external_id is None:
+                raise
+            self._refused(update.ref.external_id, update.label, "the update of their user", error)
+            return
+        self._wrote(user=True)
 
     def team(self, write: TeamWrite) -> None:
         members: list[str] = []
         for ref in write.members:
             member = self._resolve(ref)
-            if member is None:
-                self._failed(Failure(write.label, f"member {ref.key} not added: user not created"))
-            else:
+            if member is None and str(ref.external_id) not in self._refused_ids:
+                self._failed(
+                    Failure(
+                        write.label, f"member {ref.key} not added: user not created", department=write.department_id
+                    )
+                )
+            elif member is not None:
                 members.append(member)
         bodies = team_bodies(write, members)
         team_id = write.team_id
@@ -146,7 +196,7 @@ class Applier:
             self._wrote()
 
     def apply(self, plan: Plan) -> ApplyResult:
-        self._run("create users", plan.user_creates, self.create, lambda c: c.label)
+        self._run("create users", plan.user_creates, self.create, _user_failure)
         updates = list(plan.user_updates)
         planned = {str(u.ref.external_id) for u in updates if u.ref.leapsome_id is None}
         missing = sorted(self.result.external_id_fixes - planned)
@@ -154,9 +204,18 @@ class Applier:
             # a created user with nothing else to patch still needs its externalId: an extra PATCH, outside the plan
             names = {c.external_id: c.user_name for c in plan.user_creates}
             updates.extend(UpdateUser(UserRef(None, e), names[e], f"employee {e}", ["create_details"]) for e in missing)
-        self._run("update users", updates, self.update, lambda u: u.label)
-        self._run("write teams", plan.team_writes, self.team, lambda t: t.label)
+        self._run("update users", updates, self.update, _user_failure)
+        self._run("write teams", plan.team_writes, self.team, _team_failure)
         return self.result
+
+
+def _user_failure(item: CreateUser | UpdateUser, message: str) -> Failure:
+    employee = item.external_id if isinstance(item, CreateUser) else item.ref.external_id
+    return Failure(item.label, message, employee=employee)
+
+
+def _team_failure(write: TeamWrite, message: str) -> Failure:
+    return Failure(write.label, message, department=write.department_id)
 
 
 def apply_plan(plan: Plan, client: LeapsomeClient, concurrency: int, progress_every: float = 10.0) -> ApplyResult:

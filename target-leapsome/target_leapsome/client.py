@@ -26,14 +26,16 @@ GROUPS_PAGE = 1000
 # Leapsome sends no Retry-After; its window is one second, so a short shared pause lets it drain
 # without idling the whole pool for a full second on every 429.
 THROTTLE_PAUSE = 0.25
+PATCH_OK = (200, 201, 204)
 
 
 class LeapsomeError(Exception):
     """A request Leapsome refused or that kept failing; the message is safe to log."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, detail: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.detail = detail  # Leapsome's own words, for naming what it refused
 
 
 class _Uncertain(Exception):
@@ -188,9 +190,8 @@ class LeapsomeClient:
 
     def _json(self, method: str, path: str, response: requests.Response, ok: tuple[int, ...] = (200, 201)) -> Any:
         if response.status_code not in ok:
-            raise LeapsomeError(
-                f"{method} {path}: HTTP {response.status_code}: {_detail(response)}", response.status_code
-            )
+            detail = _detail(response)
+            raise LeapsomeError(f"{method} {path}: HTTP {response.status_code}: {detail}", response.status_code, detail)
         try:
             return response.json() if response.content else {}
         except ValueError:
@@ -255,7 +256,8 @@ class LeapsomeClient:
                 continue
             status = response.status_code
             if status not in (200, 201, 409):
-                raise LeapsomeError(f"POST {path}: HTTP {status}: {_detail(response)}", status)
+                detail = _detail(response)
+                raise LeapsomeError(f"POST {path}: HTTP {status}: {detail}", status, detail)
             created = self._json("POST", path, response, ok=(200, 201, 409))
             if status != 409 and isinstance(created, dict) and created.get("id"):
                 return created
@@ -282,13 +284,14 @@ class LeapsomeClient:
         return self._create("/Groups", body, f"team {external_id}", find)
 
     def patch_user(self, user_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The answer's body is not relied on: the spec leaves it open (200 with the user, or 204)."""
         path = f"/Users/{quote(user_id, safe='')}"
-        result: dict[str, Any] = self._json("PATCH", path, self._send("PATCH", path, body=body))
+        result: dict[str, Any] = self._json("PATCH", path, self._send("PATCH", path, body=body), PATCH_OK)
         return result
 
     def patch_group(self, group_id: str, body: dict[str, Any]) -> dict[str, Any]:
         path = f"/Groups/{quote(group_id, safe='')}"
-        result: dict[str, Any] = self._json("PATCH", path, self._send("PATCH", path, body=body))
+        result: dict[str, Any] = self._json("PATCH", path, self._send("PATCH", path, body=body), PATCH_OK)
         return result
 
 

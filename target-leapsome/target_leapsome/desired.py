@@ -1,8 +1,12 @@
-"""Turn tap-personio records into the desired population, with one clear error per unusable record.
+"""Turn tap-personio records into the desired population, naming each record it cannot use once.
 
-Validation lives here, not in the planner, so that a bad record is named once and the rest of the
-input still syncs; a record that fails is remembered as "named but unusable", which keeps a complete
-snapshot from deactivating that person for being absent.
+Two kinds of unusable record are told apart, because they call for different people:
+- a *skip*: the record is fine as data, but HR data keeps it from becoming a correct Leapsome user (no
+  email, a malformed or shared email). HR fixes it in Personio; the rest syncs and the run succeeds.
+- a *record error*: the input itself is wrong (no status field because the credential may not read
+  it, an unknown status, a date that does not parse). That is the sync failing, so the run fails.
+Either way the employee is remembered as "named but unusable", which keeps a complete snapshot from
+deactivating that person for being absent.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from target_leapsome.models import Employee, clean_text, employee_label, escape_controls
+from target_leapsome.models import Employee, Skip, clean_text, employee_label, escape_controls
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 STATUSES = ("onboarding", "active", "leave", "inactive")
@@ -38,6 +42,10 @@ class RecordError:
         return f"{self.stream} record {self.label}: {self.message}"
 
 
+class SkipRecord(ValueError):
+    """The record is well formed, but HR data keeps it from becoming a Leapsome user; says what to fix."""
+
+
 @dataclass
 class Desired:
     """What Personio says, as far as the input tells: the planner's only view of Personio."""
@@ -46,7 +54,8 @@ class Desired:
     unusable: set[str] = field(default_factory=set)  # named in the input but not usable: left alone
     departments: dict[int, str | None] = field(default_factory=dict)
     complete: bool = False  # the employees are a complete snapshot: absence means "gone"
-    errors: list[RecordError] = field(default_factory=list)
+    errors: list[RecordError] = field(default_factory=list)  # the input is wrong: the run fails
+    skips: list[Skip] = field(default_factory=list)  # HR data to fix in Personio: the rest syncs
     warnings: list[str] = field(default_factory=list)  # values repaired on the way (control characters)
 
 
@@ -112,7 +121,7 @@ def _unknown(record: Mapping[str, Any], preferred: str | None) -> frozenset[str]
 
 
 def parse_employee(record: Mapping[str, Any], statuses: frozenset[str], texts: _Texts | None = None) -> Employee:
-    """Validate one employee record; raises ValueError with a message fit for the user."""
+    """Validate one employee record; raises SkipRecord (HR data) or ValueError (bad input), fit for the log."""
     texts = texts if texts is not None else _Texts()
     employee_id = record.get("id")
     if not isinstance(employee_id, int) or isinstance(employee_id, bool):
@@ -129,9 +138,10 @@ def parse_employee(record: Mapping[str, Any], statuses: frozenset[str], texts: _
         if "email" not in record:
             raise ValueError("has no email field (is the email attribute whitelisted for the API credentials?)")
         if not email:
-            raise ValueError("has no email, so it cannot have a Leapsome user")
+            raise SkipRecord("no email in Personio; add one to sync them")
         if not EMAIL.match(email) or "email" in texts.cleaned:
-            raise ValueError(f"has a malformed email {escape_controls(repr(record.get('email')))}")
+            shown = escape_controls(repr(record.get("email")))
+            raise SkipRecord(f"the email {shown} is not a valid address; correct it in Personio to sync them")
     first, last = texts.text(record.get("first_name"), "first_name"), texts.text(record.get("last_name"), "last_name")
     preferred = texts.text(record.get("preferred_name"), "preferred_name")
     full = " ".join(part for part in (first, last) if part) or None
@@ -177,6 +187,7 @@ def build_desired(
     for record in employee_records:
         latest[str(record.get("id"))] = record
     errors: dict[str, RecordError] = {}
+    skips: dict[str, Skip] = {}
     for key, record in latest.items():
         if key in rejected:
             continue
@@ -184,6 +195,9 @@ def build_desired(
         texts = _Texts()
         try:
             employee = parse_employee(record, wanted, texts)
+        except SkipRecord as exc:
+            skips[key] = Skip(label, str(exc), key)
+            continue
         except ValueError as exc:
             errors[key] = RecordError("employees", key, label, str(exc))
             continue
@@ -197,14 +211,17 @@ def build_desired(
     for email, keys in by_email.items():
         if len(keys) < 2:
             continue
-        names = ", ".join(desired.employees[k].label for k in sorted(keys, key=int))
-        for key in keys:
-            employee = desired.employees.pop(key)
-            errors[key] = RecordError(
-                "employees", key, employee.label, f"shares the email {email} with {names}; none of them synced"
+        labels = {k: desired.employees.pop(k).label for k in sorted(keys, key=int)}
+        for key, label in labels.items():
+            others = ", ".join(other for k, other in labels.items() if k != key)
+            skips[key] = Skip(
+                label,
+                f"shares the email {email} with {others}; give each person their own email in Personio to sync them",
+                key,
             )
     desired.errors = sorted(errors.values(), key=lambda e: (len(e.key), e.key))
-    desired.unusable = set(errors) | set(rejected)
+    desired.skips = [skips[key] for key in sorted(skips, key=lambda k: (len(k), k))]
+    desired.unusable = set(errors) | set(skips) | set(rejected)
     for record in department_records:
         department_id = record.get("id")
         if isinstance(department_id, int):

@@ -123,6 +123,19 @@ def employee_label(employee_id: Any, first: Any = None, last: Any = None) -> str
 
 
 @dataclass(frozen=True)
+class Skip:
+    """Something the sync leaves out, not a failure: named once with what HR can fix in Personio.
+
+    `key` is the Personio id of the employee it concerns, when it concerns one: a run's verification
+    leaves skipped employees out, since what was not written for them is expected to differ.
+    """
+
+    subject: str
+    reason: str
+    key: str | None = None
+
+
+@dataclass(frozen=True)
 class LeapsomeUser:
     """A Leapsome user as the sync sees it."""
 

@@ -16,6 +16,7 @@ from target_leapsome.models import (
     LeapsomeState,
     LeapsomeTeam,
     LeapsomeUser,
+    Skip,
     blank,
     team_external_id,
 )
@@ -75,11 +76,11 @@ class TeamWrite:
     removed: list[str] = field(default_factory=list)
     name_before: str | None = None
 
-
-@dataclass(frozen=True)
-class Skip:
-    subject: str
-    reason: str
+    @property
+    def request_count(self) -> int:
+        """A create is its own request; members go in chunks of 100, the first riding on a rename or adoption."""
+        chunks = -(-len(self.members) // MAX_MEMBERS)
+        return 1 + chunks if self.team_id is None else max(1, chunks)
 
 
 @dataclass
@@ -97,7 +98,7 @@ class Plan:
     @property
     def write_count(self) -> int:
         """The planned requests, counting each member chunk of 100; used in logs and dry runs."""
-        team_requests = sum(max(1, -(-len(write.members) // MAX_MEMBERS)) for write in self.team_writes)
+        team_requests = sum(write.request_count for write in self.team_writes)
         return len(self.user_creates) + len(self.user_updates) + team_requests
 
     def is_empty(self) -> bool:
@@ -145,8 +146,8 @@ class _Planner:
         self.updates: dict[str, UpdateUser] = {}
         self.labels: dict[str, str] = {}  # user key -> label
 
-    def skip(self, subject: str, reason: str) -> None:
-        self.plan.skips.append(Skip(subject, reason))
+    def skip(self, subject: str, reason: str, key: str | None = None) -> None:
+        self.plan.skips.append(Skip(subject, reason, key))
 
     def update_for(self, ref: UserRef, user_name: str, label: str) -> UpdateUser:
         existing = self.updates.get(ref.key)
@@ -182,7 +183,7 @@ class _Planner:
                 self.deactivate(user, employee.label, f"status is {employee.status}")
             elif user is not None:
                 self._keep(user)
-                self.skip(employee.label, f"status {employee.status} is not in the statuses setting; left as is")
+                self.skip(employee.label, f"status {employee.status} is not in the statuses setting; left as is", ext)
         for ext, user in self.by_ext.items():
             if ext in self.resolved or ext in self.desired.unusable or ext in self.desired.employees:
                 continue
@@ -213,6 +214,7 @@ class _Planner:
                     employee.label,
                     f"the email {employee.email} is the userName of Leapsome user {candidate.id}, which "
                     f"belongs to externalId {candidate.external_id}; not synced",
+                    ext,
                 )
                 return
         self.synced[ext] = employee
@@ -241,6 +243,7 @@ class _Planner:
                 self.skip(
                     employee.label,
                     f"email change to {employee.email} not applied: that userName belongs to Leapsome user {other.id}",
+                    ext,
                 )
             else:
                 update.user_name = employee.email
@@ -286,12 +289,16 @@ class _Planner:
                 wanted[ext] = None
             elif supervisor == employee.id:
                 wanted[ext] = None
-                self.skip(employee.label, "is their own supervisor in Personio; no manager set")
+                self.skip(
+                    employee.label,
+                    "is their own supervisor in Personio; set their real supervisor there (synced without a manager)",
+                    ext,
+                )
             elif self.final_active.get(str(supervisor)) and str(supervisor) in self.resolved:
                 wanted[ext] = str(supervisor)
             else:
                 wanted[ext] = None
-                self.skip(employee.label, f"supervisor {supervisor} has no active Leapsome user; no manager set")
+                self.skip(employee.label, self._no_manager_reason(str(supervisor)), ext)
         ext_of_id = {u.id: ext for ext, u in self.by_ext.items()}
         graph: dict[str, str | None] = {}
         for ext, user in self.by_ext.items():
@@ -302,7 +309,11 @@ class _Planner:
             for ext in cycle:
                 if ext in wanted:
                     wanted[ext] = None
-                    self.skip(self.synced[ext].label, f"supervision cycle {path}; no manager set")
+                    self.skip(
+                        self.synced[ext].label,
+                        f"supervision cycle {path} in Personio; fix a supervisor there (synced without a manager)",
+                        ext,
+                    )
         for ext, manager_ext in sorted(wanted.items(), key=lambda item: int(item[0])):
             ref = self.resolved[ext]
             current = self.by_id.get(ref.leapsome_id or "")
@@ -318,6 +329,24 @@ class _Planner:
             update.set_manager = True
             update.manager = manager_ref
             update.changes["manager"] = (current_id, manager_ref.key if manager_ref else None)
+
+    def _no_manager_reason(self, supervisor: str) -> str:
+        """Why a supervisor has no Leapsome user to point at, in words that tell HR where to look."""
+        employee = self.desired.employees.get(supervisor)
+        if supervisor in self.desired.unusable:
+            return f"their supervisor, employee {supervisor}, is skipped (see there); synced without a manager"
+        if employee is not None and employee.status in self.options.deactivate_statuses:
+            return (
+                f"their supervisor, {employee.label}, has status {employee.status}; assign a current supervisor "
+                "in Personio (synced without a manager)"
+            )
+        if employee is not None or supervisor in self.by_ext:
+            name = employee.label if employee is not None else f"employee {supervisor}"
+            return f"their supervisor, {name}, has no active Leapsome user; synced without a manager"
+        return (
+            f"their supervisor, employee {supervisor}, is not among the employees Personio returned; correct the "
+            "supervisor in Personio (synced without a manager)"
+        )
 
     # -- teams ---------------------------------------------------------------------------------
     def teams(self) -> None:
@@ -354,7 +383,11 @@ class _Planner:
                 if not members_wanted:
                     continue
                 if not name:
-                    self.skip(label, f"the department has no name; {len(members_wanted)} users left without it")
+                    self.skip(
+                        label,
+                        f"the department has no name in Personio; name it to create its team "
+                        f"({len(members_wanted)} members wait for it)",
+                    )
                     continue
                 if len(name) > MAX_TEAM_NAME:
                     self.skip(label, f"the name is over {MAX_TEAM_NAME} characters; team not created")
@@ -409,6 +442,7 @@ class _Planner:
         return user.managed and str(user.external_id) in self.resolved and user.id not in self.team_of
 
     def run(self) -> Plan:
+        self.plan.skips.extend(self.desired.skips)
         self.index()
         self.users()
         self.managers()

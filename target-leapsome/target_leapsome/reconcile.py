@@ -1,4 +1,4 @@
-"""One reconciliation: read Leapsome once, plan against the input, guard, apply (unless dry run), report."""
+"""One reconciliation: read Leapsome, plan against the input, guard, apply (unless dry run), verify, report."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from target_leapsome.apply import ApplyResult, apply_plan
+from target_leapsome.apply import ApplyResult, Failure, apply_plan
 from target_leapsome.client import LeapsomeClient
-from target_leapsome.desired import RecordError, build_desired
+from target_leapsome.desired import Desired, RecordError, build_desired
 from target_leapsome.models import LeapsomeState, LeapsomeTeam, LeapsomeUser
 from target_leapsome.planner import PlanOptions, limit_violation, plan_sync
 from target_leapsome.report import RunReport
+from target_leapsome.verify import unconfirmed, without
+
+# This many refused user writes and not one accepted: the account or the sync is at fault, not the data.
+REFUSALS_THAT_MEAN_BROKEN = 5
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class Settings:
     max_retries: int
     request_timeout: float
     allow_failures: bool
+    fail_on_skips: bool
     progress_interval: float
 
     @classmethod
@@ -49,6 +54,7 @@ class Settings:
             max_retries=int(config.get("max_retries", 5)),
             request_timeout=float(config.get("request_timeout", 60)),
             allow_failures=bool(config.get("allow_failures", False)),
+            fail_on_skips=bool(config.get("fail_on_skips", False)),
             progress_interval=float(config.get("progress_interval", 10)),
         )
 
@@ -58,6 +64,35 @@ def read_state(client: LeapsomeClient) -> LeapsomeState:
     users = tuple(LeapsomeUser.from_scim(u) for u in client.list_users())
     teams = tuple(LeapsomeTeam.from_scim(g) for g in client.list_groups())
     return LeapsomeState(users, teams)
+
+
+def check_result(
+    result: ApplyResult, desired: Desired, options: PlanOptions, client: LeapsomeClient, logger: logging.Logger
+) -> None:
+    """Read Leapsome back and plan again: every write still planned is one Leapsome did not take."""
+    if len(result.refusals) >= REFUSALS_THAT_MEAN_BROKEN and result.user_writes == 0:
+        result.failures.append(
+            Failure(
+                "Leapsome",
+                f"refused all {len(result.refusals)} user writes of this run: that points at the account or the "
+                "sync, not at the employees' data",
+            )
+        )
+    if result.writes == 0:
+        return
+    reads = client.requests
+    after = read_state(client)
+    left_out = {f.employee for f in result.failures if f.employee} | {s.key for s in result.refusals if s.key}
+    failed_teams = {f.department for f in result.failures if f.department is not None}
+    result.unconfirmed = unconfirmed(plan_sync(without(desired, left_out), after, options), failed_teams)
+    result.verification_reads = client.requests - reads
+    for failure in result.unconfirmed:
+        logger.error("not in Leapsome after the write: %s: %s", failure.subject, failure.message)
+    logger.info(
+        "verified: read Leapsome back in %d requests; %s",
+        result.verification_reads,
+        f"{len(result.unconfirmed)} planned changes are not there" if result.unconfirmed else "every change is there",
+    )
 
 
 def reconcile(
@@ -96,9 +131,8 @@ def reconcile(
     desired = build_desired(employees, departments, settings.statuses, complete=complete, rejected=rejected)
     for warning in desired.warnings:
         logger.warning("%s", warning)
-    for error in desired.errors:
-        logger.error("record error: %s", error)
-    plan = plan_sync(desired, state, PlanOptions(statuses=frozenset(settings.statuses)))
+    options = PlanOptions(statuses=frozenset(settings.statuses))
+    plan = plan_sync(desired, state, options)
     refused = limit_violation(plan, settings.max_deactivations, settings.max_deactivation_share)
     result: ApplyResult | None = None
     if refused:
@@ -106,6 +140,7 @@ def reconcile(
     elif not settings.dry_run and not plan.is_empty():
         logger.info("applying %d planned writes", plan.write_count)
         result = apply_plan(plan, client, settings.concurrency, settings.progress_interval)
+        check_result(result, desired, options, client, logger)
     elif not settings.dry_run:
         result = ApplyResult()
     report = RunReport(

@@ -1,5 +1,9 @@
 """The run's account: a summary for the log and a JSON report of every action with before/after values.
 
+Skips (HR data to fix in Personio) and failures (the sync did not do its job) are kept apart, and each
+skipped employee is named once. "writes" counts only requests Leapsome accepted, and the read-back
+verification says whether they are all in place.
+
 Built only from the plan, the apply result and the record errors, never from the configuration, so
 no secret can reach it.
 """
@@ -14,6 +18,7 @@ from typing import Any
 
 from target_leapsome.apply import ApplyResult
 from target_leapsome.desired import RecordError
+from target_leapsome.models import Skip
 from target_leapsome.planner import Plan
 
 SUMMARY_KEYS = (
@@ -31,6 +36,7 @@ SUMMARY_KEYS = (
     "skipped",
     "record_errors",
     "failed_writes",
+    "unconfirmed_writes",
 )
 
 
@@ -64,10 +70,22 @@ class RunReport:
             "teams_adopted": teams["adopted"],
             "teams_renamed": teams["renamed"],
             "memberships_changed": sum(len(w.added) + len(w.removed) for w in self.plan.team_writes),
-            "skipped": len(self.plan.skips),
+            "skipped": len(self.skips),
             "record_errors": len(self.record_errors),
             "failed_writes": len(self.result.failures) if self.result else 0,
+            "unconfirmed_writes": len(self.result.unconfirmed) if self.result else 0,
         }
+
+    @property
+    def skips(self) -> list[Skip]:
+        """Every skipped employee, team or link: what the plan left out and what Leapsome refused."""
+        return [*self.plan.skips, *(self.result.refusals if self.result else [])]
+
+    @property
+    def failed(self) -> bool:
+        """The sync itself did not do its job: input it could not read, writes that did not take."""
+        result = self.result
+        return bool(self.record_errors or (result and (result.failures or result.unconfirmed)))
 
     @property
     def mode(self) -> str:
@@ -85,12 +103,22 @@ class RunReport:
             f"summary ({self.mode}, {'complete snapshot' if self.complete_snapshot else 'incremental'}): "
             f"{counts} planned_writes={self.plan.write_count} writes={writes}"
         ]
-        reasons: Counter[str] = Counter(_reason_kind(s.reason) for s in self.plan.skips)
+        if self.result and self.result.verification_reads:
+            lines.append(
+                f"verified by reading Leapsome back ({self.result.verification_reads} requests): "
+                + (
+                    f"{len(self.result.unconfirmed)} changes are not there"
+                    if self.result.unconfirmed
+                    else "all in place"
+                )
+            )
+        reasons: Counter[str] = Counter(_reason_kind(s.reason) for s in self.skips)
         lines.extend(f"skipped {n}: {reason}" for reason, n in sorted(reasons.items()))
-        lines.extend(f"skipped: {skip.subject}: {skip.reason}" for skip in self.plan.skips)
+        lines.extend(f"skipped: {skip.subject}: {skip.reason}" for skip in self.skips)
         lines.extend(f"record error: {error}" for error in self.record_errors)
         if self.result:
             lines.extend(f"failed: {f.subject}: {f.message}" for f in self.result.failures)
+            lines.extend(f"not in Leapsome after the write: {f.subject}: {f.message}" for f in self.result.unconfirmed)
         if self.refused:
             lines.append(f"refused: {self.refused}")
         return lines
@@ -121,13 +149,19 @@ class RunReport:
             "planned_writes": self.plan.write_count,
             "writes": self.result.writes if self.result else 0,
             "actions": actions,
-            "skipped": [{"subject": s.subject, "reason": s.reason} for s in self.plan.skips],
+            "skipped": [{"subject": s.subject, "reason": s.reason, "employee": s.key} for s in self.skips],
             "record_errors": [
                 {"stream": e.stream, "key": e.key, "subject": e.label, "error": e.message} for e in self.record_errors
             ],
             "failures": [{"subject": f.subject, "error": f.message} for f in self.result.failures]
             if self.result
             else [],
+            "verification": {
+                "reads": self.result.verification_reads,
+                "unconfirmed": [{"subject": f.subject, "error": f.message} for f in self.result.unconfirmed],
+            }
+            if self.result
+            else None,
             "refused": self.refused,
             "warnings": self.warnings,
         }

@@ -58,9 +58,12 @@ def patch_user_body(update: UpdateUser, manager_id: str | None) -> dict[str, Any
 
 
 def team_bodies(write: TeamWrite, member_ids: Sequence[str]) -> list[dict[str, Any]]:
-    """The requests of one team write, in order: the first creates/renames/adopts and replaces, the rest add.
+    """The requests of one team write, in order; each carries at most 100 members.
 
-    For a team created in this run the first body is the `POST /Groups` body.
+    A team created in this run starts with the `POST /Groups` body, which has only the fields the spec
+    documents for a create (`displayName`, `externalId`): members follow in PATCHes, so they never depend
+    on Leapsome reading `members` in a create. An existing team's first PATCH also carries the rename,
+    the adoption and `replaceMembers`.
     """
     chunks = [list(member_ids[i : i + MAX_MEMBERS]) for i in range(0, len(member_ids), MAX_MEMBERS)]
     first: dict[str, Any] = {}
@@ -68,14 +71,20 @@ def team_bodies(write: TeamWrite, member_ids: Sequence[str]) -> list[dict[str, A
         first["displayName"] = write.display_name
     if write.external_id is not None:
         first["externalId"] = write.external_id
-    if write.replace and write.team_id is not None:
+    if write.team_id is None:
+        return [first, *({"members": _members(chunk)} for chunk in chunks)]
+    if write.replace:
         first["replaceMembers"] = True
         first["members"] = []
     if chunks:
-        first["members"] = [{"value": member} for member in chunks[0]]
+        first["members"] = _members(chunks[0])
     bodies = [first] if first else []
-    bodies.extend({"members": [{"value": member} for member in chunk]} for chunk in chunks[1:])
+    bodies.extend({"members": _members(chunk)} for chunk in chunks[1:])
     return bodies
+
+
+def _members(member_ids: Sequence[str]) -> list[dict[str, str]]:
+    return [{"value": member} for member in member_ids]
 
 
 def _text(value: object) -> str:

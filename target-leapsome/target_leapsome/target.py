@@ -100,8 +100,17 @@ class TargetLeapsome(Target):
             "allow_failures",
             th.BooleanType,
             default=False,
-            description="Emit state and exit 0 even when records were unusable or writes failed "
-            "(they are still logged and reported). A refused plan always fails.",
+            description="Emit state and exit 0 even when input records could not be read or writes failed "
+            "or were not in Leapsome when read back (they are still logged and reported). A refused plan "
+            "always fails. Skipped employees never fail a run (see fail_on_skips).",
+        ),
+        th.Property(
+            "fail_on_skips",
+            th.BooleanType,
+            default=False,
+            description="Exit non-zero when employees were skipped for their Personio data (no email, a "
+            "shared email, a value Leapsome refuses, ...). Everything else is still written and state is "
+            "emitted; use it to keep the job red while HR data has problems.",
         ),
         th.Property(
             "progress_interval",
@@ -183,11 +192,18 @@ class TargetLeapsome(Target):
             problems.append(f"{len(report.record_errors)} records could not be used")
         if report.result and report.result.failures:
             problems.append(f"{len(report.result.failures)} writes failed")
-        failed = bool(report.refused) or (bool(problems) and not settings.allow_failures)
-        self._may_emit_state = not failed and not settings.dry_run
+        if report.result and report.result.unconfirmed:
+            problems.append(f"{len(report.result.unconfirmed)} changes were not in Leapsome when read back")
+        hold_state = bool(report.refused) or (report.failed and not settings.allow_failures)
+        skips_fail = settings.fail_on_skips and bool(report.skips)
+        if skips_fail:
+            problems.append(f"{len(report.skips)} skipped (fail_on_skips is on; state was emitted)")
+        self._may_emit_state = not hold_state and not settings.dry_run
         super().process_endofpipe()
-        if failed:
+        if hold_state:
             raise SyncFailed("target-leapsome failed, no state emitted: " + "; ".join(problems))
+        if skips_fail:
+            raise SyncFailed("target-leapsome: " + "; ".join(problems))
 
 
 if __name__ == "__main__":

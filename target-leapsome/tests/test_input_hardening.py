@@ -77,13 +77,13 @@ def test_labels_escape_control_characters_in_errors_and_reports(leapsome, singer
     forged = singer.employee(5, first="Eve\nINFO fake line", last="X\x1b[2J", email=None)
     path = tmp_path / "report.json"
     result = leapsome.run(singer.input([singer.employee(1), forged]), report_path=str(path))
-    assert not result.ok
+    assert result.ok  # no email is a skip: named, and the rest syncs
     line = next(line for line in result.log.splitlines() if "employee 5" in line and "email" in line)
     assert "Eve\\nINFO fake line" in line
     assert "\\x1b[2J" in line
     assert not any(line.startswith("INFO fake line") for line in result.log.splitlines())
     report = json.loads(path.read_text())
-    assert report["record_errors"][0]["subject"] == "employee 5 (Eve\\nINFO fake line X\\x1b[2J)"
+    assert report["skipped"][0]["subject"] == "employee 5 (Eve\\nINFO fake line X\\x1b[2J)"
 
 
 # -- 2. pacing ---------------------------------------------------------------------------------------------

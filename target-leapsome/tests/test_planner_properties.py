@@ -84,6 +84,7 @@ class MemoryLeapsome:
 
     def create_group(self, body):
         with self.lock:
+            assert set(body) <= {"displayName", "externalId"}, "undocumented field in a group create"
             assert not any(g["displayName"].lower() == body["displayName"].lower() for g in self.groups.values())
             gid = f"g{next(self.ids)}"
             self.groups[gid] = {"id": gid, "displayName": body["displayName"], "externalId": body.get("externalId")}

@@ -151,15 +151,11 @@ def test_report_has_actions_and_no_secret(leapsome, singer, tmp_path):
     assert change["changes"]["title"] == {"before": "Engineer", "after": "Lead"}
 
 
-def test_bad_records_named_rest_synced_nonzero_exit_no_state(leapsome, singer, tmp_path):
-    org = people(singer, 6)
-    org.append(singer.employee(7, first="No", last="Mail", email=None))
-    org.append(singer.employee(8, first="Twin", last="One", email="twin@acme.example"))
-    org.append(singer.employee(9, first="Twin", last="Two", email="TWIN@acme.example"))
-    lines = singer.input(org)
-    config = leapsome.config(report_path=str(tmp_path / "r.json"))
+def run_target(leapsome, lines: str, tmp_path, **settings) -> subprocess.CompletedProcess[str]:
+    """The target as Meltano starts it: a process reading Singer lines, writing state to stdout."""
+    config = leapsome.config(report_path=str(tmp_path / "r.json"), **settings)
     (tmp_path / "config.json").write_text(json.dumps(config))
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "target_leapsome.target", "--config", str(tmp_path / "config.json")],
         input=lines,
         capture_output=True,
@@ -167,17 +163,52 @@ def test_bad_records_named_rest_synced_nonzero_exit_no_state(leapsome, singer, t
         timeout=120,
         check=False,
     )
-    assert done.returncode != 0
-    assert done.stdout.strip() == ""  # no STATE
-    assert "employee 7 (No Mail): has no email" in done.stderr
-    assert "employee 8 (Twin One)" in done.stderr
-    assert "employee 9 (Twin Two)" in done.stderr
+
+
+def hr_problems(singer) -> list[dict]:
+    org = people(singer, 6)
+    org.append(singer.employee(7, first="No", last="Mail", email=None))
+    org.append(singer.employee(8, first="Twin", last="One", email="twin@acme.example"))
+    org.append(singer.employee(9, first="Twin", last="Two", email="TWIN@acme.example"))
+    org.append(singer.employee(10, first="Bad", last="Address", email="bad-address@"))
+    return org
+
+
+def test_employees_hr_must_fix_are_skipped_and_the_run_succeeds(leapsome, singer, tmp_path):
+    done = run_target(leapsome, singer.input(hr_problems(singer)), tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip(), "state is emitted: the skipped employees are not a failed sync"
+    assert done.stderr.count("employee 7 (No Mail): no email in Personio; add one to sync them") == 1
+    assert "employee 8 (Twin One): shares the email twin@acme.example with employee 9 (Twin Two)" in done.stderr
+    assert "employee 9 (Twin Two): shares the email twin@acme.example with employee 8 (Twin One)" in done.stderr
+    assert "employee 10 (Bad Address): the email 'bad-address@' is not a valid address" in done.stderr
+    assert "skipped=4" in done.stderr
     assert API_TOKEN not in done.stderr
+    assert set(leapsome.by_external()) == {"1", "2", "3", "4", "5", "6"}
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert [s["employee"] for s in report["skipped"]] == ["7", "8", "9", "10"]
+    assert report["record_errors"] == []
+
+
+def test_fail_on_skips_makes_the_run_red_but_keeps_state(leapsome, singer, tmp_path):
+    done = run_target(leapsome, singer.input(hr_problems(singer)), tmp_path, fail_on_skips=True)
+    assert done.returncode != 0
+    assert done.stdout.strip(), "every write took, so state still advances"
+    assert "4 skipped (fail_on_skips is on" in done.stderr
     assert set(leapsome.by_external()) == {"1", "2", "3", "4", "5", "6"}
 
 
+def test_unreadable_records_fail_the_run_without_state(leapsome, singer, tmp_path):
+    org = [*people(singer, 4), singer.employee(7, status="retired")]
+    done = run_target(leapsome, singer.input(org), tmp_path)
+    assert done.returncode != 0
+    assert done.stdout.strip() == ""  # no STATE
+    assert "employee 7 (Person Number7): has an unknown status 'retired'" in done.stderr
+    assert set(leapsome.by_external()) == {"1", "2", "3", "4"}
+
+
 def test_allow_failures_emits_state(leapsome, singer):
-    org = [*people(singer, 4), singer.employee(7, email=None)]
+    org = [*people(singer, 4), singer.employee(7, status="retired")]
     result = leapsome.run(singer.input(org), allow_failures=True)
     assert result.ok
     assert result.states
