@@ -19,7 +19,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 typecheck: venv
-	$(BIN)/mypy tap-personio/tap_personio target-leapsome/target_leapsome sandbox harness demo bench
+	$(BIN)/mypy tap-personio/tap_personio target-leapsome/target_leapsome sandbox harness demo bench contracts
 
 unit: venv
 	$(BIN)/pytest -q

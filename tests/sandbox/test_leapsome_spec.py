@@ -1,21 +1,26 @@
-"""Every response shape a SCIM client sees from the Leapsome sandbox, checked against OpenAPI 1.1.3."""
+"""Every response shape a SCIM client sees from the Leapsome sandbox, checked against OpenAPI 1.1.3.
+
+The spec is the committed contract `contracts/leapsome-scim.json`, which `python -m contracts.derive`
+derives from the official `../shared/leapsome-openapi/leapsome-scim-api-openapi.yml` (every operation
+used here, every validating keyword kept, prose dropped); `test_contracts_drift.py` re-derives it
+wherever `../shared` exists and fails if it differs, so these tests need nothing outside the repository.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-import yaml
 from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from openapi_schema_validator import OAS30Validator
 
 from sandbox.leapsome import API_TOKEN
 
-# CI clones the repository with ../shared beside it; a missing spec fails collection rather than skipping.
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared/leapsome-openapi/leapsome-scim-api-openapi.yml"
+SPEC_PATH = Path(__file__).resolve().parents[2] / "contracts" / "leapsome-scim.json"
 SPEC_SERVER = "https://api.leapsome.com"
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -34,7 +39,7 @@ def spec() -> OpenAPI:
 @pytest.fixture(scope="module")
 def error_validator() -> OAS30Validator:
     """The only error body the spec documents (GET /Users/{userId} 404); every error must have it."""
-    raw = yaml.safe_load(SPEC_PATH.read_text())
+    raw = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
     schema = raw["paths"]["/Users/{userId}"]["get"]["responses"]["404"]["content"]["application/json"]["schema"]
     return OAS30Validator({**schema, "required": ["schemas", "detail", "status"]})
 

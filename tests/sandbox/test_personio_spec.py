@@ -1,8 +1,14 @@
 """The Personio sandbox's responses, validated against Personio's official OpenAPI documents.
 
+The documents are read from the committed contracts in `contracts/`, which `python -m contracts.derive`
+derives from the official specs in `../shared/personio-openapi` (only the operations and components
+used here, every validating keyword kept, prose dropped); `test_contracts_drift.py` re-derives them
+wherever `../shared` exists and fails if they differ, so these tests need nothing outside the repository.
+
 v1 (auth, employees, single employee, attributes) goes through openapi-core's response validation on
-the official `personio-auth-api.yaml` and `personio-personnel-data-api-oa3.yaml`, with two patches to
-the personnel-data spec that are needed for *any* real response to validate (both are spec defects):
+the contracts of the official `personio-auth-api.yaml` and `personio-personnel-data-api-oa3.yaml`
+(`personio-v1-auth.json`, `personio-v1-personnel-data.json`), with two patches to the personnel-data
+spec that are needed for *any* real response to validate (both are spec defects):
 
 1. `Response.data` is `type: object`, and `EmployeesResponse` is `allOf: [Response, {data: array}]`,
    which no document can satisfy (the spec's own example fails it). The patch drops `type` from
@@ -14,9 +20,10 @@ the personnel-data spec that are needed for *any* real response to validate (bot
 Error bodies whose status the spec does not list for the operation are validated against the
 components they document (`ErrorResponse` for v1). v2 has no org-units spec in the shared copies:
 its error bodies are validated against `common-components-v2.json#/ErrorResponse`, its `_meta`
-against `MetaObject`, and the unit fields against the shape the reference (§3.3) describes. The v2
-token answer is validated against the unofficial `auth.yaml` (the official credentials spec is not
-stored); its 400 body against the fields listed in the reference (§1.2).
+against `MetaObject` (contract `personio-v2-common-components.json`), and the unit fields against the
+shape the reference (§3.3) describes. The v2 token answer is validated against the unofficial
+`auth.yaml` (contract `personio-v2-auth.json`; the official credentials spec is not stored); its 400
+body against the fields listed in the reference (§1.2).
 """
 
 from __future__ import annotations
@@ -27,7 +34,6 @@ from typing import Any
 
 import pytest
 import requests
-import yaml
 from jsonschema import FormatChecker, ValidationError
 from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
@@ -35,21 +41,14 @@ from openapi_schema_validator import OAS30Validator, OAS31Validator
 
 from sandbox.personio import CLIENT_ID, CLIENT_SECRET
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "personio-openapi"
-V1_DIR = SHARED / "personio-api-docs"
-PERSONNEL = V1_DIR / "personio-personnel-data-api-oa3.yaml"
-if not PERSONNEL.exists():  # CI clones the repo with ../shared beside it; a missing spec is a failure, not a skip
-    raise FileNotFoundError(f"official Personio specs not found at {SHARED}")
+CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
+PERSONNEL = CONTRACTS / "personio-v1-personnel-data.json"
 REAL_HOST = "https://api.personio.de"
 
 
 @pytest.fixture(scope="module")
 def personnel_spec() -> OpenAPI:
-    spec = yaml.safe_load(PERSONNEL.read_text(encoding="utf-8"))
-    for item in spec["paths"].values():  # YAML reads unquoted status codes as ints; OpenAPI wants strings
-        for operation in item.values():
-            if isinstance(operation, dict) and "responses" in operation:
-                operation["responses"] = {str(k): v for k, v in operation["responses"].items()}
+    spec = json.loads(PERSONNEL.read_text(encoding="utf-8"))  # status codes are strings there already
     schemas = spec["components"]["schemas"]
     del schemas["Response"]["properties"]["data"]["type"]
     for name in ("Office", "Department", "Team"):
@@ -60,22 +59,22 @@ def personnel_spec() -> OpenAPI:
 
 @pytest.fixture(scope="module")
 def auth_spec() -> OpenAPI:
-    return OpenAPI.from_file_path(str(V1_DIR / "personio-auth-api.yaml"))
+    return OpenAPI.from_file_path(str(CONTRACTS / "personio-v1-auth.json"))
 
 
 @pytest.fixture(scope="module")
 def v2_token_spec() -> OpenAPI:
-    return OpenAPI.from_file_path(str(SHARED / "unofficial-v2-planet-a-ventures" / "auth.yaml"))
+    return OpenAPI.from_file_path(str(CONTRACTS / "personio-v2-auth.json"))
 
 
 @pytest.fixture(scope="module")
 def v1_components() -> dict[str, Any]:
-    return yaml.safe_load(PERSONNEL.read_text(encoding="utf-8"))["components"]
+    return json.loads(PERSONNEL.read_text(encoding="utf-8"))["components"]
 
 
 @pytest.fixture(scope="module")
 def v2_components() -> dict[str, Any]:
-    return json.loads((V1_DIR / "common-components-v2.json").read_text(encoding="utf-8"))["components"]
+    return json.loads((CONTRACTS / "personio-v2-common-components.json").read_text(encoding="utf-8"))["components"]
 
 
 def component_validator(components: dict[str, Any], name: str) -> OAS30Validator:
@@ -233,7 +232,7 @@ def test_attributes_listing_validates(personio_sandbox, personnel_spec):
     items = answer.json()["data"]
     assert {tuple(sorted(item)) for item in items} == {("key", "label", "options", "type", "universal_id")}
     types = {item["type"] for item in items}
-    enum = set(yaml.safe_load(PERSONNEL.read_text(encoding="utf-8"))["components"]["schemas"]["TypeEnum"]["enum"])
+    enum = set(json.loads(PERSONNEL.read_text(encoding="utf-8"))["components"]["schemas"]["TypeEnum"]["enum"])
     assert types <= enum
     assert {"standard", "date", "decimal", "tags", "list", "integer"} <= types
 
@@ -311,7 +310,7 @@ def test_spec_patch_is_needed_and_minimal(personio_sandbox):
     page = get(f"{url}/v1/company/employees", headers=headers, params={"limit": 50})
     nulls = [e for e in page.json()["data"] if e["attributes"]["team"]["value"] is None]
     assert nulls, "the generator gives some employees no team"
-    components = yaml.safe_load(PERSONNEL.read_text(encoding="utf-8"))["components"]
+    components = json.loads(PERSONNEL.read_text(encoding="utf-8"))["components"]
     team = nulls[0]["attributes"]["team"]
     with pytest.raises(ValidationError, match="None"):
         component_validator(components, "Team").validate(team)

@@ -1,0 +1,1 @@
+"""Compact API contracts derived from the vendors' official OpenAPI documents (see `contracts.derive`)."""
