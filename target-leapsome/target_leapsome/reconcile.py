@@ -66,9 +66,7 @@ def read_state(client: LeapsomeClient) -> LeapsomeState:
     return LeapsomeState(users, teams)
 
 
-def check_result(
-    result: ApplyResult, desired: Desired, options: PlanOptions, client: LeapsomeClient, logger: logging.Logger
-) -> None:
+def check_result(result: ApplyResult, desired: Desired, options: PlanOptions, client: LeapsomeClient) -> None:
     """Read Leapsome back and plan again: every write still planned is one Leapsome did not take."""
     if len(result.refusals) >= REFUSALS_THAT_MEAN_BROKEN and result.user_writes == 0:
         result.failures.append(
@@ -86,13 +84,6 @@ def check_result(
     failed_teams = {f.department for f in result.failures if f.department is not None}
     result.unconfirmed = unconfirmed(plan_sync(without(desired, left_out), after, options), failed_teams)
     result.verification_reads = client.requests - reads
-    for failure in result.unconfirmed:
-        logger.error("not in Leapsome after the write: %s: %s", failure.subject, failure.message)
-    logger.info(
-        "verified: read Leapsome back in %d requests; %s",
-        result.verification_reads,
-        f"{len(result.unconfirmed)} planned changes are not there" if result.unconfirmed else "every change is there",
-    )
 
 
 def reconcile(
@@ -140,7 +131,7 @@ def reconcile(
     elif not settings.dry_run and not plan.is_empty():
         logger.info("applying %d planned writes", plan.write_count)
         result = apply_plan(plan, client, settings.concurrency, settings.progress_interval)
-        check_result(result, desired, options, client, logger)
+        check_result(result, desired, options, client)
     elif not settings.dry_run:
         result = ApplyResult()
     report = RunReport(
@@ -155,8 +146,8 @@ def reconcile(
     level = logging.INFO if settings.dry_run or refused else logging.DEBUG
     for action in report.to_json()["actions"]:
         logger.log(level, "plan: %s %s %s", action["action"], action["subject"], action.get("changes", ""))
-    for line in report.summary_lines():
-        logger.info("%s", line)
+    for level, line in report.summary_lines():
+        logger.log(level, "%s", line)
     logger.info(
         "Leapsome requests: %d (%d retried) in %.1fs", client.requests, client.retries, time.monotonic() - started
     )

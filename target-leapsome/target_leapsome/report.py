@@ -11,6 +11,7 @@ no secret can reach it.
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,32 +96,38 @@ class RunReport:
             return "refused (nothing written)"
         return "applied"
 
-    def summary_lines(self) -> list[str]:
-        """The end-of-run summary; skip reasons are grouped so a large org stays readable."""
+    def summary_lines(self) -> list[tuple[int, str]]:
+        """The end-of-run summary with a log level per line; each skipped employee and failure is named once.
+
+        Skip reasons are also counted by kind, so a large org stays readable.
+        """
         counts = " ".join(f"{key}={self.counts[key]}" for key in SUMMARY_KEYS)
         writes = self.result.writes if self.result else 0
         lines = [
-            f"summary ({self.mode}, {'complete snapshot' if self.complete_snapshot else 'incremental'}): "
-            f"{counts} planned_writes={self.plan.write_count} writes={writes}"
+            (
+                logging.INFO,
+                f"summary ({self.mode}, {'complete snapshot' if self.complete_snapshot else 'incremental'}): "
+                f"{counts} planned_writes={self.plan.write_count} writes={writes}",
+            )
         ]
-        if self.result and self.result.verification_reads:
+        result = self.result
+        if result and result.verification_reads:
+            outcome = f"{len(result.unconfirmed)} changes are not there" if result.unconfirmed else "all in place"
             lines.append(
-                f"verified by reading Leapsome back ({self.result.verification_reads} requests): "
-                + (
-                    f"{len(self.result.unconfirmed)} changes are not there"
-                    if self.result.unconfirmed
-                    else "all in place"
-                )
+                (logging.INFO, f"verified by reading Leapsome back ({result.verification_reads} requests): {outcome}")
             )
         reasons: Counter[str] = Counter(_reason_kind(s.reason) for s in self.skips)
-        lines.extend(f"skipped {n}: {reason}" for reason, n in sorted(reasons.items()))
-        lines.extend(f"skipped: {skip.subject}: {skip.reason}" for skip in self.skips)
-        lines.extend(f"record error: {error}" for error in self.record_errors)
-        if self.result:
-            lines.extend(f"failed: {f.subject}: {f.message}" for f in self.result.failures)
-            lines.extend(f"not in Leapsome after the write: {f.subject}: {f.message}" for f in self.result.unconfirmed)
+        lines.extend((logging.INFO, f"skipped {n}: {reason}") for reason, n in sorted(reasons.items()))
+        lines.extend((logging.WARNING, f"skipped: {skip.subject}: {skip.reason}") for skip in self.skips)
+        lines.extend((logging.ERROR, f"record error: {error}") for error in self.record_errors)
+        if result:
+            lines.extend((logging.ERROR, f"failed: {f.subject}: {f.message}") for f in result.failures)
+            lines.extend(
+                (logging.ERROR, f"not in Leapsome after the write: {f.subject}: {f.message}")
+                for f in result.unconfirmed
+            )
         if self.refused:
-            lines.append(f"refused: {self.refused}")
+            lines.append((logging.ERROR, f"refused: {self.refused}"))
         return lines
 
     def to_json(self) -> dict[str, Any]:
