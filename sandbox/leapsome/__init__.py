@@ -25,6 +25,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="domains",
         help="an organisation email domain (repeatable; default acme.example)",
     )
+    parser.add_argument(
+        "--group-create-members",
+        choices=["accepted", "ignored", "refused"],
+        default="accepted",
+        help="`members` in POST /Groups: applied (default), silently dropped, or 400",
+    )
+    parser.add_argument(
+        "--patch-response",
+        choices=["resource", "no_content"],
+        default="resource",
+        help="answer to PATCH/PUT: 200 with the resource (default) or 204 without a body",
+    )
+    parser.add_argument(
+        "--user-groups",
+        choices=["listed", "omitted", "empty"],
+        default="listed",
+        help="users carry their teams in `groups` (default), no `groups` key, or always []",
+    )
+    parser.add_argument(
+        "--page-size-cap", type=int, default=None, help="serve at most N resources per list page (default: no cap)"
+    )
+    parser.add_argument(
+        "--max-text-length",
+        type=int,
+        default=None,
+        help="refuse user text attributes longer than N characters with 400 (default: no limit)",
+    )
     parser.add_argument("--empty", action="store_true", help="start without the hand-made users and team")
     parser.add_argument("--preload-users", type=int, default=0, help="add N bulk users for load tests")
     parser.add_argument("--retry-after", action="store_true", help="send Retry-After with 429 (Leapsome does not)")
@@ -41,4 +68,9 @@ def app_from_args(args: argparse.Namespace, knobs: Knobs) -> SandboxApp:
         domains=args.domains,
         empty=args.empty,
         preload_users=args.preload_users,
+        group_create_members=args.group_create_members,
+        patch_response=args.patch_response,
+        user_groups=args.user_groups,
+        page_size_cap=args.page_size_cap,
+        max_text_length=args.max_text_length,
     )

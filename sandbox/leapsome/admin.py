@@ -10,7 +10,10 @@ Admin requests skip auth, rate limits, faults and counters (see `sandbox.core`).
 - `POST /_admin/groups`: `{displayName, externalId?, members?: [id|userName|externalId]}`, no cap. 201.
 - `PATCH /_admin/groups/{id|externalId|displayName}`: `{displayName?, externalId?, members?}`; members
   replace the team's members.
-- `GET|POST /_admin/options`: `{duplicate_create: "empty"|"conflict", domains: [...]}`.
+- `GET|POST /_admin/options`: `{duplicate_create: "empty"|"conflict", domains: [...], group_create_members:
+  "accepted"|"ignored"|"refused", patch_response: "resource"|"no_content", user_groups:
+  "listed"|"omitted"|"empty", page_size_cap: int|null, max_text_length: int|null}`; POST takes any subset,
+  validates all of it before changing anything (400 otherwise) and answers with every option.
 - From `sandbox.core`: `/_admin/counters`, `/_admin/counters/reset`, `/_admin/knobs`.
 """
 

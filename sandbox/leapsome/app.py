@@ -11,7 +11,8 @@ Fixed in docs/design.md ("Leapsome sandbox"), which clients rely on:
 - `PATCH /Users/{id}`: plain object, `userName` required; only given fields change; enterprise fields
   merge; manager strings resolve as Leapsome id, email, externalId; unknown → 400; "" or null clears;
   PatchOp (`Operations`) → 400; a userName held by another user → 409 "Email address conflict".
-- Users carry `groups: [{value, display}]` (the only membership view); groups carry `members: []`.
+- Users carry `groups: [{value, display}]` (the only membership view; option `user_groups`); groups
+  carry `members: []`.
 - Enterprise `department` is a team name: join that team (created if missing), leave the previous one.
 - Groups: displayName unique (case-insensitive, 409), ≤ 128 chars; PATCH adds `members` or, with
   `replaceMembers: true`, replaces them; > 100 members or an unknown member id → 400.
@@ -39,10 +40,40 @@ Further choices of this sandbox (the spec is silent):
 - The userName domain is checked when it changes (case-insensitively), so users made by hand in other
   domains stay editable. A userName must look like an email.
 - `GET /Groups`: only `displayName eq` (case-insensitive); `count` 0..1000; no `count` returns all.
-- `POST /Groups` also accepts `members` (same rules as PATCH). `replaceMembers: true` without
-  `members` empties the team. Members are Leapsome user ids (no groups, no externalIds).
+- `POST /Groups` accepts `members` (same rules as PATCH) unless the option `group_create_members` says
+  otherwise. `replaceMembers: true` without `members` empties the team. Members are Leapsome user ids
+  (no groups, no externalIds).
 - Path ids are percent-decoded. Content-Type is not checked; bodies must be JSON.
 - `GET /ServiceProviderConfig` needs the token too and uses the spec's SCIM-1 style shape.
+
+Options for what the spec leaves open (class `Options`). Each offers the plausible readings, so the
+plugins can be tested under every one; the defaults keep what this sandbox always did. Set them as
+`LeapsomeApp(...)` keyword arguments (so `leapsome_factory(option=value)`), at run time with
+`POST /_admin/options {"option": value}`, or as CLI flags (`--group-create-members ignored`, ...):
+- `duplicate_create` (`--duplicate-create`): `POST /Users` with a userName in use. "empty" (default)
+  answers `201 {}` and creates nothing, "conflict" answers `409 Username is already in use`.
+- `group_create_members` (`--group-create-members`): whether `POST /Groups` takes `members` (PATCH is
+  where members are documented). "accepted" (default): `members` are applied as in PATCH; "ignored":
+  201, the team is created and `members` is silently dropped (not even validated); "refused": a body
+  with a `members` key (even `[]` or null) → 400 "Unknown attribute(s): members", nothing created.
+- `patch_response` (`--patch-response`): the spec does not settle what PATCH/PUT answer. "resource"
+  (default): 200 with the user or group as `GET` shows it; "no_content": 204 with an empty body
+  (the change is applied all the same). Covers `PATCH /Users/{id}`, `PUT /Users/{id}` and
+  `PATCH /Groups/{id}`; errors are unchanged.
+- `user_groups` (`--user-groups`): whether users show their teams. "listed" (default):
+  `groups: [{value, display}]`; "omitted": no `groups` key; "empty": always `groups: []`. With either
+  of the last two, team membership cannot be read through the API at all (the admin state still has it).
+- `page_size_cap` (`--page-size-cap N`): the spec does not promise that a page holds `count` resources.
+  null (default): it does; N: `GET /Users` and `GET /Groups` serve at most N resources per page whatever
+  `count` asks (or when `count` is absent), `totalResults` is still the total, `itemsPerPage` the page
+  length, `startIndex` as asked, so a client must advance by what it got.
+- `max_text_length` (`--max-text-length N`): the spec states no length limit for user attributes.
+  null (default, since an existing reliability test expects a 300-character name to sync): no limit;
+  N (255 is the plausible real value): a `POST`/`PATCH`/`PUT /Users` body with a text attribute longer
+  than N → 400, nothing changed, detail "The <attribute> field exceeds the maximum length of N
+  characters" naming it (`userName`, `externalId`, `displayName`, `title`, `location`,
+  `name.givenName|familyName|formatted`, `enterprise <key>` for enterprise strings such as location,
+  level or department). Admin edits are not limited, so long names can be planted by hand.
 
 Admin endpoints (no auth, limits, faults or counting): see `sandbox/leapsome/admin.py`.
 """
@@ -51,7 +82,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import unquote
 
@@ -59,7 +90,7 @@ from sandbox.core import Handler, Knobs, Request, Response, SandboxApp, SlidingW
 from sandbox.leapsome import API_TOKEN, render
 from sandbox.leapsome.admin import register_admin
 from sandbox.leapsome.changes import check_user_name, parse_user_body
-from sandbox.leapsome.model import Directory, Group, ScimError
+from sandbox.leapsome.model import Directory, Group, ScimError, User
 from sandbox.leapsome.seed import seed
 
 PREFIX = "/scim/v1"
@@ -69,29 +100,57 @@ MAX_MEMBERS = 100
 MAX_GROUP_NAME = 128
 FILTER = re.compile(r'\s*(\w+)\s+eq\s+(?:"((?:[^"\\]|\\.)*)"|(\S+))\s*', re.IGNORECASE)
 DUPLICATE_CREATE = ("empty", "conflict")
+GROUP_CREATE_MEMBERS = ("accepted", "ignored", "refused")
+PATCH_RESPONSE = ("resource", "no_content")
+USER_GROUPS = ("listed", "omitted", "empty")
+CHOICES: dict[str, tuple[str, ...]] = {
+    "duplicate_create": DUPLICATE_CREATE,
+    "group_create_members": GROUP_CREATE_MEMBERS,
+    "patch_response": PATCH_RESPONSE,
+    "user_groups": USER_GROUPS,
+}
+LIMITS = ("page_size_cap", "max_text_length")  # a positive integer, or null for none
 
 
 @dataclass
 class Options:
-    """Organisation behaviour, settable at start and through `POST /_admin/options`."""
+    """Organisation behaviour, settable at start and through `POST /_admin/options`.
+
+    Besides `domains`, each field is a point the spec leaves open; its values are the plausible
+    readings (see the module docstring), and the defaults keep the sandbox's original behaviour.
+    """
 
     duplicate_create: str = "empty"  # "empty": 201 {} for an existing userName; "conflict": 409
     domains: list[str] = field(default_factory=lambda: ["acme.example"])
+    group_create_members: str = "accepted"  # POST /Groups `members`: applied, silently dropped, or 400
+    patch_response: str = "resource"  # PATCH/PUT answer: 200 with the resource, or 204 without a body
+    user_groups: str = "listed"  # users carry `groups`; "omitted": no key; "empty": always []
+    page_size_cap: int | None = None  # at most this many resources per list page, whatever `count` asks
+    max_text_length: int | None = None  # user text attributes longer than this → 400; None: no limit
 
     def update(self, changes: Any) -> None:
+        """Validate every change first, then apply them all (a refused request changes nothing)."""
         if not isinstance(changes, dict):
             raise ValueError("options must be a JSON object")
+        known = sorted(f.name for f in fields(self))
+        checked: dict[str, Any] = {}
         for key, value in changes.items():
-            if key == "duplicate_create":
-                if value not in DUPLICATE_CREATE:
-                    raise ValueError(f"duplicate_create must be one of {DUPLICATE_CREATE}")
-                self.duplicate_create = value
+            if key in CHOICES:
+                if value not in CHOICES[key]:
+                    raise ValueError(f"{key} must be one of {list(CHOICES[key])}")
+                checked[key] = value
+            elif key in LIMITS:
+                if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                    raise ValueError(f"{key} must be a positive integer or null")
+                checked[key] = value
             elif key == "domains":
                 if not isinstance(value, list) or not value or not all(isinstance(d, str) and d for d in value):
                     raise ValueError("domains must be a non-empty list of domain names")
-                self.domains = [d.lower() for d in value]
+                checked[key] = [d.lower() for d in value]
             else:
-                raise ValueError(f"unknown option {key!r}; known: ['domains', 'duplicate_create']")
+                raise ValueError(f"unknown option {key!r}; known: {known}")
+        for key, value in checked.items():
+            setattr(self, key, value)
 
 
 class LeapsomeApp(SandboxApp):
@@ -107,10 +166,25 @@ class LeapsomeApp(SandboxApp):
         domains: list[str] | None = None,
         empty: bool = False,
         preload_users: int = 0,
+        group_create_members: str = "accepted",
+        patch_response: str = "resource",
+        user_groups: str = "listed",
+        page_size_cap: int | None = None,
+        max_text_length: int | None = None,
     ) -> None:
         super().__init__(knobs or Knobs(retry_after=False))
         self.options = Options()
-        self.options.update({"duplicate_create": duplicate_create, "domains": domains or ["acme.example"]})
+        self.options.update(
+            {
+                "duplicate_create": duplicate_create,
+                "domains": domains or ["acme.example"],
+                "group_create_members": group_create_members,
+                "patch_response": patch_response,
+                "user_groups": user_groups,
+                "page_size_cap": page_size_cap,
+                "max_text_length": max_text_length,
+            }
+        )
         self.directory = Directory(seed=self.knobs.seed)
         self.rate = SlidingWindowLimiter(30, 1.0)
         seed(self.directory, empty=empty, preload_users=preload_users, domain=self.options.domains[0])
@@ -195,6 +269,21 @@ class LeapsomeApp(SandboxApp):
         quoted, bare = match.group(2), match.group(3)
         return re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
 
+    def _capped(self, count: int) -> int:
+        """The page length actually served: `count`, cut to `page_size_cap` when that option is set."""
+        cap = self.options.page_size_cap
+        return count if cap is None else min(count, cap)
+
+    def _user(self, user: User, base: str) -> dict[str, Any]:
+        """A user as answered, with `groups` as the `user_groups` option says."""
+        return render.user(self.directory, user, base, groups=self.options.user_groups)
+
+    def _written(self, body: dict[str, Any]) -> Response:
+        """The answer to a PATCH/PUT: 200 with the resource, or 204 without a body (`patch_response`)."""
+        if self.options.patch_response == "no_content":
+            return Response(status=204)
+        return Response(body=body)
+
     # -- users -----------------------------------------------------------------------------------
     def list_users(self, request: Request) -> Response:
         count, start = self._paging(request, MAX_USERS_PAGE, MAX_USERS_PAGE)
@@ -205,16 +294,16 @@ class LeapsomeApp(SandboxApp):
             ids = [found.id] if found else []
         else:
             ids = d.user_order
-        page = ids[start - 1 : start - 1 + count]
+        page = ids[start - 1 : start - 1 + self._capped(count)]
         base = self._base(request)
-        resources = [render.user(d, d.users[i], base) for i in page]
+        resources = [self._user(d.users[i], base) for i in page]
         return Response(body=render.listing(resources, len(ids), start))
 
     def get_user(self, request: Request, user_id: str) -> Response:
         user = self.directory.find_user(user_id)
         if user is None:
             raise ScimError(404, "Resource not found")
-        return Response(body=render.user(self.directory, user, self._base(request)))
+        return Response(body=self._user(user, self._base(request)))
 
     def create_user(self, request: Request) -> Response:
         body = self._body(request)
@@ -226,10 +315,13 @@ class LeapsomeApp(SandboxApp):
             if self.options.duplicate_create == "conflict":
                 raise ScimError(409, "Username is already in use")
             return Response(status=201, body={})
-        changes = parse_user_body(d, None, body, create=True, domains=self.options.domains)
+        changes = parse_user_body(
+            d, None, body, create=True, domains=self.options.domains, max_text=self.options.max_text_length
+        )
         user = d.add_user(check_user_name(d, None, name, self.options.domains))
         changes.apply(d, user)
-        return Response(status=201, body=render.created_user(d, user, self._base(request)))
+        created = render.created_user(d, user, self._base(request), groups=self.options.user_groups)
+        return Response(status=201, body=created)
 
     def patch_user(self, request: Request, user_id: str) -> Response:
         return self._write_user(request, user_id, replace=False)
@@ -242,9 +334,16 @@ class LeapsomeApp(SandboxApp):
         user = d.find_user(user_id, fallback_external=False)
         if user is None:
             raise ScimError(404, "Resource not found")
-        changes = parse_user_body(d, user, self._body(request), replace=replace, domains=self.options.domains)
+        changes = parse_user_body(
+            d,
+            user,
+            self._body(request),
+            replace=replace,
+            domains=self.options.domains,
+            max_text=self.options.max_text_length,
+        )
         changes.apply(d, user)
-        return Response(body=render.user(d, user, self._base(request)))
+        return self._written(self._user(user, self._base(request)))
 
     # -- groups ----------------------------------------------------------------------------------
     def list_groups(self, request: Request) -> Response:
@@ -259,7 +358,7 @@ class LeapsomeApp(SandboxApp):
         if request.arg("count") in (None, ""):
             count = len(ids)
         base = self._base(request)
-        resources = [render.group(d.groups[i], base) for i in ids[start - 1 : start - 1 + count]]
+        resources = [render.group(d.groups[i], base) for i in ids[start - 1 : start - 1 + self._capped(count)]]
         return Response(body=render.listing(resources, len(ids), start))
 
     def get_group(self, request: Request, group_id: str) -> Response:
@@ -277,7 +376,7 @@ class LeapsomeApp(SandboxApp):
         external = body.get("externalId")
         if external is not None and external in d.groups_by_external:
             raise ScimError(409, "The externalId is already in use within the organization")
-        members = self._members(body)
+        members = self._create_members(body)
         group = d.add_group(name, external)
         for user_id in members:
             d.join(group, d.users[user_id])
@@ -298,7 +397,7 @@ class LeapsomeApp(SandboxApp):
             raise ScimError(409, "The externalId is already in use within the organization")
         members = self._members(body)
         self._apply_group(group, body, members)
-        return Response(body=render.group(group, self._base(request)))
+        return self._written(render.group(group, self._base(request)))
 
     def _apply_group(self, group: Group, body: dict[str, Any], members: list[str]) -> None:
         d = self.directory
@@ -335,6 +434,15 @@ class LeapsomeApp(SandboxApp):
         if not isinstance(body.get("replaceMembers", False), bool):
             raise ScimError(400, "The replaceMembers field must be true or false")
         return body
+
+    def _create_members(self, body: dict[str, Any]) -> list[str]:
+        """`members` in a `POST /Groups` body, as the `group_create_members` option reads it."""
+        mode = self.options.group_create_members
+        if mode == "refused" and "members" in body:
+            raise ScimError(400, "Unknown attribute(s): members")
+        if mode == "ignored":
+            return []
+        return self._members(body)
 
     def _members(self, body: dict[str, Any]) -> list[str]:
         """Validate `members`: at most 100 `{value: <Leapsome user id>}` of this organisation."""

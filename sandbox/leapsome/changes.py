@@ -97,11 +97,13 @@ def parse_user_body(
     create: bool = False,
     domains: list[str] | None = None,
     require_user_name: bool = True,
+    max_text: int | None = None,
 ) -> UserChanges:
     """Check a body against the organisation and return the changes it asks for.
 
     `user` is None for a create. `replace` (PUT) resets what the body omits. `create` keeps only the
     fields Leapsome documents for `POST /Users`. `domains` None skips the domain check (admin edits).
+    `max_text` refuses longer text attributes (the `max_text_length` option; None: no limit).
     """
     if not isinstance(body, dict):
         raise bad("The request body must be a JSON object")
@@ -112,6 +114,8 @@ def parse_user_body(
     unknown = sorted(set(body) - USER_FIELDS - READ_ONLY)
     if unknown:
         raise bad(f"Unknown attribute(s): {', '.join(unknown)}")
+    if max_text is not None:
+        _check_lengths(body, max_text)
     changes = UserChanges()
     target_id = user.id if user else None
 
@@ -156,6 +160,26 @@ def parse_user_body(
         extension.setdefault("manager", body["manager"])
     _enterprise_steps(directory, user, extension, replace, changes)
     return changes
+
+
+def _check_lengths(body: dict[str, Any], limit: int) -> None:
+    """Refuse the first text attribute longer than `limit`, naming it in the detail.
+
+    Manager references and photo URLs have their own checks; values of the wrong type are left to the
+    type checks that follow.
+    """
+    texts: list[tuple[str, Any]] = [(key, body.get(key)) for key in ("userName", "externalId", "displayName", "title")]
+    name = body.get("name")
+    if isinstance(name, dict):
+        texts += [(f"name.{key}", name.get(key)) for key in ("givenName", "familyName", "formatted")]
+    texts.append(("location", body.get("location")))
+    enterprise = body.get(ENTERPRISE)
+    if isinstance(enterprise, dict):
+        skip = {"manager", "additionalManagers"}
+        texts += [(f"enterprise {key}", value) for key, value in enterprise.items() if key not in skip]
+    for label, value in texts:
+        if isinstance(value, str) and len(value) > limit:
+            raise bad(f"The {label} field exceeds the maximum length of {limit} characters")
 
 
 def _name_step(value: Any, replace: bool) -> Change:

@@ -18,7 +18,9 @@ def leapsome_factory() -> Iterator[LeapsomeFactory]:
     """`leapsome_factory(**kwargs)` starts a sandbox; knob names go to `Knobs`, the rest to `LeapsomeApp`.
 
     Options: `duplicate_create` ("empty"|"conflict"), `domains` (list), `empty` (no seed),
-    `preload_users` (int). The SCIM base URL is `server.url + "/scim/v1"`.
+    `preload_users` (int), `group_create_members` ("accepted"|"ignored"|"refused"), `patch_response`
+    ("resource"|"no_content"), `user_groups` ("listed"|"omitted"|"empty"), `page_size_cap` and
+    `max_text_length` (int or None). The SCIM base URL is `server.url + "/scim/v1"`.
     """
     with server_pool() as serve:
 

@@ -28,8 +28,12 @@ def _manager_ref(directory: Directory, manager_id: str) -> JSON:
     return {"managerId": manager_id, "displayName": manager.shown_name if manager else ""}
 
 
-def user(directory: Directory, u: User, base: str) -> JSON:
-    """The `User` schema of GET/PATCH/PUT answers and list entries."""
+def user(directory: Directory, u: User, base: str, groups: str = "listed") -> JSON:
+    """The `User` schema of GET/PATCH/PUT answers and list entries.
+
+    `groups` is the `user_groups` option: "listed" shows the user's teams, "empty" always `[]`,
+    "omitted" drops the key (membership then cannot be read through the API at all).
+    """
     extension: JSON = {
         "additionalManagers": [_manager_ref(directory, m) for m in u.additional_manager_ids],
         "attachments": [],
@@ -66,12 +70,16 @@ def user(directory: Directory, u: User, base: str) -> JSON:
     }
     if u.manager_id:
         body["manager"] = {"value": u.manager_id}
+    if groups == "empty":
+        body["groups"] = []
+    elif groups == "omitted":
+        del body["groups"]
     return body
 
 
-def created_user(directory: Directory, u: User, base: str) -> JSON:
+def created_user(directory: Directory, u: User, base: str, groups: str = "listed") -> JSON:
     """The `POST /Users` 201 shape: `meta.created` in epoch ms, photos as bare `{value}`, no null externalId."""
-    body = user(directory, u, base)
+    body = user(directory, u, base, groups)
     body["photos"] = [{"value": p} for p in u.photos]
     body["meta"] = {"created": int(u.created * 1000), "location": f"{base}/Users/{u.id}"}
     if body["externalId"] is None:

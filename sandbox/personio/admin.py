@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from sandbox.core import JSON, Request, Response
@@ -170,6 +171,25 @@ def register(app: PersonioSandbox) -> None:
         with app.lock:
             return Response(body=list(app.scheduled_log))
 
+    def get_options(_request: Request) -> Response:
+        with app.lock:
+            return Response(body=asdict(app.options))
+
+    def set_options(request: Request) -> Response:
+        body = _object_body(request)
+        if body is None:
+            return _error(400, "send a JSON object of options")
+        with app.lock:
+            try:
+                app.options.update(body)
+            except ValueError as exc:
+                return _error(400, str(exc))
+            return Response(body=asdict(app.options))
+
+    def planted(_request: Request) -> Response:
+        with app.lock:
+            return Response(body=app.org.planted)
+
     app.admin("GET", "/_admin/employees", "employees", list_employees)
     app.admin("POST", "/_admin/employees", "hire", hire)
     app.admin("GET", "/_admin/employees/{employee_id}", "employee", get_employee)
@@ -185,3 +205,6 @@ def register(app: PersonioSandbox) -> None:
     app.admin("POST", "/_admin/malformed-next-page", "malformed-next-page", malformed)
     app.admin("POST", "/_admin/after-employee-requests", "after-employee-requests", schedule)
     app.admin("GET", "/_admin/after-employee-requests", "after-employee-requests-list", list_scheduled)
+    app.admin("GET", "/_admin/options", "options", get_options)
+    app.admin("POST", "/_admin/options", "options-set", set_options)
+    app.admin("GET", "/_admin/planted", "planted", planted)

@@ -8,7 +8,10 @@ Admin (see admin.py): `GET|POST /_admin/employees` (dump plain / hire), `GET|PAT
 /_admin/employees/{id}`, `GET|POST /_admin/departments`, `PATCH /_admin/departments/{id}` (rename),
 `POST /_admin/tokens/expire`, `GET|POST /_admin/whitelist` (`{"hidden": [keys]}`),
 `POST /_admin/malformed-next-page`, `POST /_admin/org-units` (`{"enabled": false}`: the beta list answers 404
-as if the tenant lacked it, as forum users report); plus the shared counters and knobs.
+as if the tenant lacked it, as forum users report), `GET|POST /_admin/options` (the options below; POST
+takes any subset, validates all of it first, 400 otherwise, and answers with every option),
+`GET /_admin/planted` (`{kind: [ids]}` of a realistic company, `{}` otherwise); plus the shared
+counters and knobs.
 
 `POST /_admin/after-employee-requests {"count": N, "action": ...}` schedules a one-shot action that runs
 inside the N-th employees-list request (`GET /v1/company/employees`) answered 200 after scheduling, after
@@ -32,16 +35,17 @@ Choices where the specs are silent (docs/design.md, plus these):
 - Employees: id ascending; `limit` 1..100, default 50, anything else (incl. non-integers) 400; `offset`
   a record offset >= 0; `total_pages` = ceil(total / limit) (0 when empty); `current_page` =
   offset // limit. `email` matches case-insensitively and is ignored when `updated_since` is given.
-- `updated_since`: strict "after". Accepted: `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS[.ffffff]]`, optionally
-  with `Z` or `+HH:MM`. No offset: Europe/Berlin wall time. An unencoded `+` (arrives as a space): 400.
+- `updated_since`: strict "after" (option `updated_since`). Accepted: `YYYY-MM-DD`,
+  `YYYY-MM-DDTHH:MM[:SS[.ffffff]]`, optionally with `Z` or `+HH:MM`. No offset: Europe/Berlin wall time
+  (option `naive_timezone`). An unencoded `+` (arrives as a space): 400.
 - `attributes[]`: `id` is always returned; unknown or hidden names are silently ignored. With
   `updated_since` the employee must have a change in a listed attribute after it (per-attribute
   change times; `last_modified_at` itself counts as changed whenever the employee was).
 - Empty relations (no team, no supervisor) are `"value": null`; empty cost centers `[]`. Tags values are
   a JSON-encoded list string; decimal values are JSON numbers; dates carry a Berlin midnight offset.
-- Renaming a department bumps nobody. A supervisor's name/email change re-renders their reports'
-  supervisor shape without bumping them. Deleting an employee clears their reports' supervisor, which
-  is a change to each report.
+- Renaming a department bumps nobody (option `rename_bumps_members`). A supervisor's name/email change
+  re-renders their reports' supervisor shape without bumping them. Deleting an employee clears their
+  reports' supervisor, which is a change to each report.
 - v2 org units: ids are v1 department ids as strings; teams are served for `type=team` (no parents).
   Missing `Beta: true` on the list: 404; missing/invalid `type`: 400; `limit` 1..100 default 20;
   `sort` id|-id|name|-name; the cursor is opaque (`cur_...`) and carries type, sort and limit, so
@@ -51,6 +55,31 @@ Choices where the specs are silent (docs/design.md, plus these):
 - Rate limits (sliding windows): employee endpoints 15 in any second and 300 in any minute; `/v1/auth`
   60/min; `/v2/auth/token` 150/min; no limit on v2 resources (none published). 429 bodies use the
   v1 or v2 error shape by path.
+- An `email` shared by several employees (realistic data) finds all of them; an employee without email
+  is found by none.
+
+Options for what the documentation leaves open (`sandbox/personio/options.py`). Each offers the
+plausible readings, so the tap can be tested under every one; the defaults keep what this sandbox
+always did. Set them as `PersonioSandbox(...)` keyword arguments (so `personio_factory(option=value)`),
+at run time with `POST /_admin/options {"option": value}`, or as CLI flags:
+- `updated_since` (`--updated-since`): Personio says "updated since" without saying whether a change
+  at exactly that instant counts. "exclusive" (default): changed strictly after it; "inclusive": at or
+  after it (so a client passing its last seen `last_modified_at` gets that employee again). With
+  `attributes[]` the per-attribute change times are compared the same way.
+- `naive_timezone` (`--naive-timezone`): the zone of an `updated_since` without an offset (or a bare
+  date). "Europe/Berlin" (default): the company's wall time; "UTC". Values with an offset are always
+  honoured, and timestamps are always rendered with the Berlin offset.
+- `rename_bumps_members` (`--rename-bumps-members`): false (default): renaming a department
+  (`PATCH /_admin/departments/{id}`) changes nobody's `last_modified_at`, so an incremental employees
+  read does not see it; true: each member's `last_modified_at` and `department` change time move to
+  the rename (only when the name really changes), so it does.
+
+Realistic data (`PersonioSandbox(realistic=True)`, `personio_factory(realistic=True)`, `--realistic`;
+off by default): the generated company also holds employees without email, shared emails, emails in
+another domain, active employees with an inactive supervisor, two-person supervision cycles, over-long
+and right-to-left names and a department without a name, deterministic for (employees, seed). Their
+ids are `app.org.planted` and `GET /_admin/planted`; see `sandbox/personio/org.py` for each kind. The
+rest of the company is the one the same seed gives without it.
 """
 
 from __future__ import annotations
@@ -71,7 +100,8 @@ from sandbox.core import JSON, Knobs, Request, Response, SandboxApp, SlidingWind
 from sandbox.personio import CLIENT_ID, CLIENT_SECRET
 from sandbox.personio import attributes as catalog
 from sandbox.personio.clock import parse_since
-from sandbox.personio.org import Department, generate
+from sandbox.personio.options import Options
+from sandbox.personio.org import Department, Org, generate
 from sandbox.personio.store import Directory, DirectoryError
 from sandbox.personio.tokens import Tokens
 
@@ -105,9 +135,27 @@ class PersonioSandbox(SandboxApp):
 
     name = "personio"
 
-    def __init__(self, employees: int = 300, seed: int = 1, knobs: Knobs | None = None) -> None:
+    def __init__(
+        self,
+        employees: int = 300,
+        seed: int = 1,
+        knobs: Knobs | None = None,
+        *,
+        updated_since: str = "exclusive",
+        naive_timezone: str = "Europe/Berlin",
+        rename_bumps_members: bool = False,
+        realistic: bool = False,
+    ) -> None:
         super().__init__(knobs or Knobs(seed=seed))
-        self.directory = Directory(generate(employees, seed))
+        self.options = Options()
+        self.options.update(
+            {
+                "updated_since": updated_since,
+                "naive_timezone": naive_timezone,
+                "rename_bumps_members": rename_bumps_members,
+            }
+        )
+        self.directory = Directory(generate(employees, seed, realistic=realistic), self.options)
         self.tokens = Tokens()
         self.malformed_next_page = False
         self.org_units_enabled = True
@@ -129,6 +177,11 @@ class PersonioSandbox(SandboxApp):
         from sandbox.personio.admin import register  # noqa: PLC0415 - admin depends on this class
 
         register(self)
+
+    @property
+    def org(self) -> Org:
+        """The company being served; `org.planted` names the awkward cases of a realistic one."""
+        return self.directory.org
 
     def warm_cache(self, chunk: int = 500) -> None:
         """Render every employee ahead of the first full read (50,000 take ~10 s on a slow core).
@@ -230,7 +283,7 @@ class PersonioSandbox(SandboxApp):
             limit = _int_arg(request, "limit", 50, 1, 100)
             offset = _int_arg(request, "offset", 0, 0, None)
             raw_since = request.arg("updated_since")
-            since = parse_since(raw_since) if raw_since is not None else None
+            since = parse_since(raw_since, self.options.naive_timezone) if raw_since is not None else None
         except ValueError as exc:
             return v1_error(400, f"Invalid parameter: {exc}")
         projection = [a for a in request.query.get("attributes[]", []) if a]

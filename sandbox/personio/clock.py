@@ -63,8 +63,11 @@ def utc_text(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_since(text: str) -> datetime:
-    """Parse an `updated_since` value: an offset is honoured, a naive value or bare date is Berlin time.
+def parse_since(text: str, naive_zone: str = "Europe/Berlin") -> datetime:
+    """Parse an `updated_since` value: an offset is honoured, a naive value or bare date is local time.
+
+    `naive_zone` is that local zone: "Europe/Berlin" (the company zone) or "UTC" (the
+    `naive_timezone` option).
 
     Raises ValueError for anything else (including a `+` that arrived as a space because the
     client did not percent-encode it).
@@ -73,13 +76,14 @@ def parse_since(text: str) -> datetime:
     if not match:
         raise ValueError(text)
     day = date.fromisoformat(match["date"])
+    local = berlin_to_utc if naive_zone == "Europe/Berlin" else (lambda naive: naive.replace(tzinfo=UTC))
     if match["time"] is None:
-        return berlin_to_utc(datetime.combine(day, datetime.min.time()))
+        return local(datetime.combine(day, datetime.min.time()))
     clock = match["time"] if match["time"].count(":") == 2 else match["time"] + ":00"
     naive = datetime.fromisoformat(f"{match['date']}T{clock}")
     zone = match["zone"]
     if zone is None:
-        return berlin_to_utc(naive)
+        return local(naive)
     if zone == "Z":
         return naive.replace(tzinfo=UTC)
     sign = 1 if zone[0] == "+" else -1

@@ -3,6 +3,25 @@
 Everything derives from (size, seed) and a fixed epoch, never the wall clock, so two runs produce
 byte-identical data. Employee ids are not handed out in tree order, so a supervisor can have a
 higher id than their reports (as in a real company where managers are hired later).
+
+The default company is clean: every employee has a unique email in `acme.example`, one supervisor
+tree, names of ordinary length. `realistic=True` then plants what real companies contain, with its
+own random stream (so everything else is the same company as without it) and records the ids in
+`Org.planted`, kind -> ids, each list in planting order. For `n = max(1, round(size / 100))` (3 at
+300 employees), each kind gets n cases, taken from active employees nobody reports to (so a planted
+case disturbs nobody else), while such employees last (small companies get fewer):
+- `no_email`: email null.
+- `shared_email`: n pairs of active employees holding one email, listed pair by pair ([a1, b1, a2,
+  b2, ...]); in every second pair the second holder's email differs in letter case only.
+- `foreign_domain`: email in `contractor.example`, outside the Leapsome organisation's domain.
+- `inactive_supervisor`: an active employee whose supervisor has status inactive (an existing
+  inactive employee, else one made inactive); the ids are the active employees.
+- `supervision_cycle`: n pairs of active employees supervising each other, pair by pair.
+- `long_name`: a last name over 255 characters (Leapsome's plausible text limit).
+- `rtl_name`: Arabic or Hebrew first and last names (ASCII email from their transliteration).
+- `unnamed_department`: department ids (not employees): one department with members whose name and
+  abbreviation are "" (a department without a name).
+Planted values are part of the generated history: `last_modified_at` and change times are not moved.
 """
 
 from __future__ import annotations
@@ -44,6 +63,7 @@ class Org:
     subcompanies: dict[int, str]
     cost_centers: dict[int, str]
     employees: list[Employee]
+    planted: dict[str, list[int]] = field(default_factory=dict)  # realistic only: kind -> ids (see above)
 
 
 # (display, ascii) pairs; the ascii form builds the email address.
@@ -215,8 +235,8 @@ def _status(rng: random.Random) -> str:
     return "inactive"
 
 
-def generate(size: int, seed: int = 1) -> Org:
-    """Build the company; `size` is the number of employees (10..50,000)."""
+def generate(size: int, seed: int = 1, realistic: bool = False) -> Org:
+    """Build the company; `size` is the number of employees (10..50,000); `realistic` plants awkward cases."""
     if not MIN_EMPLOYEES <= size <= MAX_EMPLOYEES:
         raise ValueError(f"size must be {MIN_EMPLOYEES}..{MAX_EMPLOYEES}, got {size}")
     rng = random.Random(f"personio-org-{size}-{seed}")
@@ -328,7 +348,10 @@ def generate(size: int, seed: int = 1) -> Org:
         employees.append(Employee(emp_id, values, created, modified, changed))
 
     employees.sort(key=lambda e: e.id)
-    return Org(departments, offices, teams, subcompanies, cost_centers, employees)
+    org = Org(departments, offices, teams, subcompanies, cost_centers, employees)
+    if realistic:
+        org.planted = _plant(org, size, seed)
+    return org
 
 
 def _cost_centers(rng: random.Random, ids: list[int]) -> list[dict[str, Any]]:
@@ -339,3 +362,136 @@ def _cost_centers(rng: random.Random, ids: list[int]) -> list[dict[str, Any]]:
         return [{"id": rng.choice(ids), "percentage": 100}]
     first, second = rng.sample(ids, 2)
     return [{"id": first, "percentage": 60}, {"id": second, "percentage": 40}]
+
+
+# -- realistic data (see the module docstring) ----------------------------------------------------
+FOREIGN_DOMAIN = "contractor.example"
+# (first, first ascii, last, last ascii): Arabic and Hebrew names, written right to left
+RTL_NAMES = [
+    ("محمد", "mohammed", "العلي", "alali"),
+    ("נועה", "noa", "כהן", "cohen"),
+    ("فاطمة", "fatima", "حداد", "haddad"),
+    ("יוסף", "yosef", "לוי", "levi"),
+    ("ليلى", "layla", "منصور", "mansour"),
+    ("אביגיל", "avigail", "מזרחי", "mizrahi"),
+]
+# Compound family names of this length do reach HR systems; 310 characters.
+LONG_LAST_NAME = (
+    "Wolfeschlegelsteinhausenbergerdorff-Welchevoralternwarengewissenhaftschaferswessenschafewaren"
+    "wohlgepflegeundsorgfaltigkeitbeschutzenvonangreifendurchihrraubgierigfeindewelchevoralternzwolf"
+    "tausendjahresvorandieerscheinenvanderersteerdemenschderraumschiffgebrauchlichtalsseinursprung"
+    "vonkraftgestartseinlangefahrt"
+)
+PLANTED_KINDS = (
+    "no_email",
+    "shared_email",
+    "foreign_domain",
+    "inactive_supervisor",
+    "supervision_cycle",
+    "long_name",
+    "rtl_name",
+    "unnamed_department",
+)
+
+
+def _plant(org: Org, size: int, seed: int) -> dict[str, list[int]]:
+    """Plant the realistic cases into a generated company; a separate stream keeps the rest unchanged."""
+    rng = random.Random(f"personio-realistic-{size}-{seed}")
+    per_kind = max(1, round(size / 100))
+    bosses = {e.values["supervisor"] for e in org.employees if e.values["supervisor"] is not None}
+    pool = [e for e in org.employees if e.values["status"] == "active" and e.id not in bosses]
+    rng.shuffle(pool)
+    inactive = [e for e in org.employees if e.values["status"] == "inactive"]
+    emails = {str(e.values["email"]).lower() for e in org.employees}
+    planted: dict[str, list[int]] = {kind: [] for kind in PLANTED_KINDS}
+
+    def take(count: int = 1) -> list[Employee] | None:
+        """The next `count` unplanted active leaves, or None when too few are left."""
+        if len(pool) < count:
+            return None
+        return [pool.pop() for _ in range(count)]
+
+    for _ in range(per_kind):
+        if (picked := take()) is None:
+            break
+        picked[0].values["email"] = None
+        planted["no_email"].append(picked[0].id)
+    for index in range(per_kind):
+        if (pair := take(2)) is None:
+            break
+        first, second = pair
+        shared = str(first.values["email"])
+        second.values["email"] = shared if index % 2 == 0 else shared.upper()
+        planted["shared_email"] += [first.id, second.id]
+    for _ in range(per_kind):
+        if (picked := take()) is None:
+            break
+        local = str(picked[0].values["email"]).split("@", 1)[0]
+        picked[0].values["email"] = f"{local}@{FOREIGN_DOMAIN}"
+        planted["foreign_domain"].append(picked[0].id)
+    for _ in range(per_kind):
+        if (picked := take()) is None:
+            break
+        if inactive:
+            boss = rng.choice(inactive)
+        elif (spare := take()) is not None:
+            boss = spare[0]
+            _make_inactive(boss, rng)
+            inactive.append(boss)
+        else:
+            pool.append(picked[0])
+            break
+        picked[0].values["supervisor"] = boss.id
+        planted["inactive_supervisor"].append(picked[0].id)
+    for _ in range(per_kind):
+        if (pair := take(2)) is None:
+            break
+        first, second = pair
+        first.values["supervisor"], second.values["supervisor"] = second.id, first.id
+        planted["supervision_cycle"] += [first.id, second.id]
+    for _ in range(per_kind):
+        if (picked := take()) is None:
+            break
+        _rename(picked[0], str(picked[0].values["first_name"]), LONG_LAST_NAME)
+        planted["long_name"].append(picked[0].id)
+    for index in range(per_kind):
+        if (picked := take()) is None:
+            break
+        given, given_ascii, family, family_ascii = RTL_NAMES[index % len(RTL_NAMES)]
+        _rename(picked[0], given, family)
+        local, number = f"{given_ascii}.{family_ascii}", 1
+        while f"{local}{number if number > 1 else ''}@{DOMAIN}" in emails:
+            number += 1
+        email = f"{local}{number if number > 1 else ''}@{DOMAIN}"
+        emails.add(email)
+        picked[0].values["email"] = email
+        planted["rtl_name"].append(picked[0].id)
+    staffed = sorted({e.values["department"] for e in org.employees})
+    nested = [d for d in staffed if org.departments[d].parent_id is not None] or staffed
+    if nested:
+        department = org.departments[rng.choice(nested)]
+        department.name = department.abbreviation = department.description = ""
+        planted["unnamed_department"].append(department.id)
+    return planted
+
+
+def _rename(person: Employee, first: str, last: str) -> None:
+    person.values["first_name"], person.values["last_name"] = first, last
+    if person.values["preferred_name"] is not None:
+        person.values["preferred_name"] = f"{first} {last}"
+
+
+def _make_inactive(person: Employee, rng: random.Random) -> None:
+    """Terminate an employee the way the generator does for its inactive ones."""
+    hire: date = person.values["hire_date"]
+    termination = max(EPOCH.date() - timedelta(days=rng.randint(1, 400)), hire + timedelta(days=30))
+    termination = min(termination, EPOCH.date())
+    person.values.update(
+        {
+            "status": "inactive",
+            "termination_date": termination,
+            "termination_type": rng.choice(TERMINATION_TYPES),
+            "termination_reason": rng.choice(TERMINATION_REASONS),
+            "last_working_day": termination,
+        }
+    )

@@ -17,6 +17,7 @@ from typing import Any
 from sandbox.core import JSON
 from sandbox.personio import attributes as catalog
 from sandbox.personio.clock import now, parse_utc
+from sandbox.personio.options import Options
 from sandbox.personio.org import DOMAIN, Department, Employee, Org
 from sandbox.personio.render import plain, wrapped_attributes
 
@@ -30,11 +31,15 @@ class DirectoryError(ValueError):
 
 
 class Directory:
-    def __init__(self, org: Org) -> None:
+    def __init__(self, org: Org, options: Options | None = None) -> None:
         self.org = org
+        self.options = options or Options()
         self.people: dict[int, Employee] = {e.id: e for e in org.employees}
         self.ids: list[int] = sorted(self.people)
-        self.by_email: dict[str, int] = {str(e.values["email"]).lower(): e.id for e in org.employees}
+        # lower-cased email -> ids holding it, ascending (a realistic company has shared emails and none)
+        self.by_email: dict[str, list[int]] = {}
+        for person in org.employees:
+            self._index_email(person.values.get("email"), person.id)
         self.reports: dict[int, set[int]] = {}
         for person in org.employees:
             boss = person.values.get("supervisor")
@@ -69,27 +74,34 @@ class Directory:
 
     def select(self, since: datetime | None, email: str | None, attrs: list[str] | None) -> list[int]:
         """Ids (ascending) matching a v1 employees query; cached until the next mutation."""
-        key = (self.version, since, email, tuple(attrs) if attrs else None)
+        inclusive = self.options.updated_since == "inclusive"
+        key = (self.version, since, inclusive, email, tuple(attrs) if attrs else None)
         hit = self._queries.get(key)
         if hit is not None:
             self._queries.move_to_end(key)
             return hit
         if since is not None:
-            start = bisect.bisect_right(self.modified, (since, 2**63))
+            if inclusive:  # changed at or after `since`
+                start = bisect.bisect_left(self.modified, (since, -1))
+            else:  # strictly after
+                start = bisect.bisect_right(self.modified, (since, 2**63))
             candidates = [emp_id for _, emp_id in self.modified[start:]]
             if attrs:
                 wanted = [a for a in attrs if a in catalog.BY_KEY]
-                candidates = [c for c in candidates if any(self._changed_at(c, a) > since for a in wanted)]
+                candidates = [c for c in candidates if any(self._after(c, a, since, inclusive) for a in wanted)]
             result = sorted(candidates)
         elif email is not None:
-            found = self.by_email.get(email.lower())
-            result = [found] if found is not None else []
+            result = list(self.by_email.get(email.lower(), []))
         else:
             result = self.ids
         self._queries[key] = result
         if len(self._queries) > 64:
             self._queries.popitem(last=False)
         return result
+
+    def _after(self, emp_id: int, key: str, since: datetime, inclusive: bool) -> bool:
+        changed = self._changed_at(emp_id, key)
+        return changed >= since if inclusive else changed > since
 
     def _changed_at(self, emp_id: int, key: str) -> datetime:
         person = self.people[emp_id]
@@ -99,7 +111,20 @@ class Directory:
             return person.created_at
         return person.changed.get(key, person.created_at)
 
-    # -- cache upkeep -------------------------------------------------------------------------
+    # -- indexes and cache upkeep -------------------------------------------------------------
+    def _index_email(self, email: Any, emp_id: int) -> None:
+        if email is not None:
+            bisect.insort(self.by_email.setdefault(str(email).lower(), []), emp_id)
+
+    def _unindex_email(self, email: Any, emp_id: int) -> None:
+        if email is None:
+            return
+        holders = self.by_email.get(str(email).lower(), [])
+        if emp_id in holders:
+            holders.remove(emp_id)
+        if not holders:
+            self.by_email.pop(str(email).lower(), None)
+
     def _forget(self, emp_id: int) -> None:
         self._wrapped.pop(emp_id, None)
         self._encoded.pop(emp_id, None)
@@ -161,8 +186,7 @@ class Directory:
             raise DirectoryError(400, f"status: {value!r} is not onboarding, active, leave or inactive")
         if key == "email":
             text = str(value)
-            owner = self.by_email.get(text.lower())
-            if owner is not None and owner != emp_id:
+            if any(owner != emp_id for owner in self.by_email.get(text.lower(), [])):
                 raise DirectoryError(409, "email already in use")
             return text
         return value
@@ -171,9 +195,11 @@ class Directory:
         if not isinstance(value, int) or value not in self.people:
             raise DirectoryError(400, f"supervisor: unknown employee {value!r}")
         walker: int | None = value
-        while walker is not None:
+        seen: set[int] = set()
+        while walker is not None and walker not in seen:  # a planted cycle elsewhere must not hang us
             if walker == emp_id:
                 raise DirectoryError(400, "supervisor: would create a cycle")
+            seen.add(walker)
             walker = self.people[walker].values.get("supervisor")
         return value
 
@@ -182,8 +208,8 @@ class Directory:
         if old == value:
             return False
         if key == "email":
-            self.by_email.pop(str(old).lower(), None)
-            self.by_email[str(value).lower()] = person.id
+            self._unindex_email(old, person.id)
+            self._index_email(value, person.id)
         if key == "supervisor":
             if old is not None:
                 self.reports.get(old, set()).discard(person.id)
@@ -257,7 +283,6 @@ class Directory:
             self._assign(person, key, value, when)
         for key in catalog.SETTABLE:
             person.changed[key] = when
-        self.by_email[str(person.values["email"]).lower()] = new_id
         bisect.insort(self.modified, (when, new_id))
         if fields.get("last_modified_at"):
             self._set_modified(person, parse_utc(str(fields["last_modified_at"])))
@@ -272,7 +297,7 @@ class Directory:
         self.ids.pop(bisect.bisect_left(self.ids, emp_id))
         index = bisect.bisect_left(self.modified, (person.last_modified_at, emp_id))
         del self.modified[index]
-        self.by_email.pop(str(person.values["email"]).lower(), None)
+        self._unindex_email(person.values.get("email"), emp_id)
         boss = person.values.get("supervisor")
         if boss is not None:
             self.reports.get(boss, set()).discard(emp_id)
@@ -296,13 +321,22 @@ class Directory:
         return department
 
     def rename_department(self, dept_id: int, name: str) -> Department:
-        """Rename without touching members' `last_modified_at` (the design's conservative choice)."""
+        """Rename a department; by default nobody is bumped (the design's conservative choice).
+
+        With the `rename_bumps_members` option, a real change of name bumps every member's
+        `last_modified_at` and their `department` change time (so `attributes[]=department` sees it).
+        """
         department = self.org.departments.get(dept_id)
         if department is None:
             raise DirectoryError(404, f"no department {dept_id}")
+        bump = self.options.rename_bumps_members and department.name != name
         department.name = name
+        when = now()
         for person in self.people.values():  # admin-only path; the API never scans
             if person.values.get("department") == dept_id:
                 self._forget(person.id)
+                if bump:
+                    person.changed["department"] = when
+                    self._set_modified(person, when)
         self._touched()
         return department

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+import pytest
 import requests
 
 from sandbox import leapsome
@@ -32,6 +33,18 @@ def state(server) -> dict:
     return plain_get(f"{server.url}/_admin/state").json()
 
 
+# The options a sandbox starts with: today's behaviour for every point the spec leaves open.
+DEFAULT_OPTIONS = {
+    "duplicate_create": "empty",
+    "domains": ["acme.example"],
+    "group_create_members": "accepted",
+    "patch_response": "resource",
+    "user_groups": "listed",
+    "page_size_cap": None,
+    "max_text_length": None,
+}
+
+
 def test_default_seed_has_hand_made_users_and_team(leapsome_sandbox):
     seeded = state(leapsome_sandbox)
     users = {u["userName"]: u for u in seeded["users"]}
@@ -42,14 +55,14 @@ def test_default_seed_has_hand_made_users_and_team(leapsome_sandbox):
     assert team["externalId"] is None
     assert team["members"] == sorted(u["id"] for u in users.values())
     assert all(u["teams"] == [team["id"]] for u in users.values())
-    assert seeded["options"] == {"duplicate_create": "empty", "domains": ["acme.example"]}
+    assert seeded["options"] == DEFAULT_OPTIONS
 
 
 def test_empty_and_preloaded_seeds(leapsome_factory):
     assert state(leapsome_factory(empty=True)) == {
         "users": [],
         "groups": [],
-        "options": {"duplicate_create": "empty", "domains": ["acme.example"]},
+        "options": DEFAULT_OPTIONS,
     }
     loaded = state(leapsome_factory(empty=True, preload_users=250, domains=["example.org"]))
     names = [u["userName"] for u in loaded["users"]]
@@ -97,7 +110,30 @@ def test_admin_options_validate(leapsome_sandbox):
     assert plain_post(options, json={"domains": []}).status_code == 400
     assert plain_post(options, json={"colour": "red"}).status_code == 400
     assert plain_post(options, json={"domains": ["A.example"]}).json()["domains"] == ["a.example"]
-    assert plain_get(options).json() == {"duplicate_create": "empty", "domains": ["a.example"]}
+    assert plain_get(options).json() == {**DEFAULT_OPTIONS, "domains": ["a.example"]}
+    for bad in (
+        {"group_create_members": "sometimes"},
+        {"patch_response": "accepted"},
+        {"user_groups": "hidden"},
+        {"page_size_cap": 0},
+        {"page_size_cap": "10"},
+        {"max_text_length": -1},
+        {"max_text_length": True},
+        {"patch_response": "no_content", "user_groups": "nope"},  # all or nothing
+    ):
+        assert plain_post(options, json=bad).status_code == 400, bad
+    assert plain_get(options).json() == {**DEFAULT_OPTIONS, "domains": ["a.example"]}
+    changed = {
+        "group_create_members": "refused",
+        "patch_response": "no_content",
+        "user_groups": "omitted",
+        "page_size_cap": 10,
+        "max_text_length": 255,
+    }
+    assert plain_post(options, json=changed).json() == {**DEFAULT_OPTIONS, "domains": ["a.example"], **changed}
+    cleared = plain_post(options, json={"page_size_cap": None, "max_text_length": None}).json()
+    assert cleared["page_size_cap"] is None
+    assert cleared["max_text_length"] is None
 
 
 def test_admin_requests_are_not_counted_or_limited(leapsome_sandbox):
@@ -118,7 +154,7 @@ def test_cli_hooks_build_the_app_without_retry_after():
     assert knobs.retry_after is False
     with running(app) as server:
         seeded = state(server)
-    assert seeded["options"] == {"duplicate_create": "conflict", "domains": ["x.example"]}
+    assert seeded["options"] == {**DEFAULT_OPTIONS, "duplicate_create": "conflict", "domains": ["x.example"]}
     assert [u["userName"] for u in seeded["users"]] == [f"preloaded.user{n:06d}@x.example" for n in (1, 2, 3)]
     assert leapsome.app_from_args(parser.parse_args(["--retry-after"]), knobs).knobs.retry_after is True
 
@@ -134,3 +170,34 @@ def test_large_preload_is_indexed_and_paged(leapsome_factory):
         tail = http.get(f"{server.url}/scim/v1/Users", params={"startIndex": 19_999, "count": 10}).json()
     assert tail["totalResults"] == 20_002
     assert tail["itemsPerPage"] == 4
+
+
+def test_cli_flags_and_factory_set_the_options_for_what_the_spec_leaves_open(leapsome_factory):
+    parser = argparse.ArgumentParser()
+    leapsome.add_arguments(parser)
+    flags = [
+        "--group-create-members",
+        "refused",
+        "--patch-response",
+        "no_content",
+        "--user-groups",
+        "empty",
+        "--page-size-cap",
+        "7",
+        "--max-text-length",
+        "255",
+    ]
+    chosen = {
+        "group_create_members": "refused",
+        "patch_response": "no_content",
+        "user_groups": "empty",
+        "page_size_cap": 7,
+        "max_text_length": 255,
+    }
+    with running(leapsome.app_from_args(parser.parse_args(flags), Knobs())) as server:
+        assert state(server)["options"] == {**DEFAULT_OPTIONS, **chosen}
+    with running(leapsome.app_from_args(parser.parse_args([]), Knobs())) as server:
+        assert state(server)["options"] == DEFAULT_OPTIONS
+    assert state(leapsome_factory(**chosen))["options"] == {**DEFAULT_OPTIONS, **chosen}
+    with pytest.raises(ValueError, match="user_groups"):
+        leapsome_factory(user_groups="sometimes")

@@ -388,3 +388,189 @@ def test_lost_write_applies_the_write_then_drops_the_connection(leapsome_factory
 def test_ids_in_paths_are_percent_decoded(scim):
     user = scim.create("pct@acme.example", externalId="id::12 34")
     assert scim.get("/Users/id::12%2034").json()["id"] == user["id"]
+
+
+# -- options for what the spec leaves open (each reading; the defaults are today's behaviour) -----
+def scim_with(leapsome_factory, **options) -> Scim:
+    """A client of a sandbox started with these options (constructor keyword arguments)."""
+    return Scim(leapsome_factory(rate_limit=False, **options))
+
+
+def set_options(scim: Scim, **options) -> dict:
+    answer = plain_post(f"{scim.server.url}/_admin/options", json=options)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_group_create_members_accepted_by_default(scim):
+    user = scim.create("joiner@acme.example")
+    group = scim.group("Joined", members=[{"value": user["id"]}])
+    assert scim.state_group(group["id"])["members"] == [user["id"]]
+    assert scim.post("/Groups", {"displayName": "Bad", "members": [{"value": "nobody"}]}).status_code == 400
+
+
+def test_group_create_members_ignored_creates_the_team_without_them(leapsome_factory):
+    scim = scim_with(leapsome_factory, group_create_members="ignored")
+    user = scim.create("joiner@acme.example")
+    group = scim.group("Created Empty", externalId="personio-department-1", members=[{"value": user["id"]}])
+    assert scim.state_group(group["id"])["members"] == []
+    assert scim.state_group(group["id"])["externalId"] == "personio-department-1"
+    assert scim.state_user("joiner@acme.example")["teams"] == []
+    unchecked = scim.post("/Groups", {"displayName": "Unchecked", "members": [{"value": "nobody"}]})
+    assert unchecked.status_code == 201  # dropped unread, so not validated either
+    scim.patch(f"/Groups/{group['id']}", {"members": [{"value": user["id"]}]})  # PATCH still adds
+    assert scim.state_group(group["id"])["members"] == [user["id"]]
+
+
+def test_group_create_members_refused_is_400_and_creates_nothing(leapsome_factory):
+    scim = scim_with(leapsome_factory, group_create_members="refused")
+    user = scim.create("joiner@acme.example")
+    for members in ([{"value": user["id"]}], [], None):
+        refused = scim.post("/Groups", {"displayName": "Refused", "members": members})
+        assert refused.status_code == 400, members
+        assert "members" in detail(refused)
+    assert [g["displayName"] for g in scim.state()["groups"]] == ["Book Club"]
+    group = scim.group("Refused")  # without the attribute it works
+    assert scim.patch(f"/Groups/{group['id']}", {"members": [{"value": user["id"]}]}).status_code == 200
+    assert set_options(scim, group_create_members="accepted")["group_create_members"] == "accepted"
+    assert scim.post("/Groups", {"displayName": "Now", "members": [{"value": user["id"]}]}).status_code == 201
+
+
+def test_patch_response_is_the_resource_by_default(scim):
+    user = scim.create("patched@acme.example")
+    patched = scim.patch(f"/Users/{user['id']}", {"userName": "patched@acme.example", "title": "Lead"})
+    assert patched.status_code == 200
+    assert patched.json()["title"] == "Lead"
+    put = scim.http.put(f"{scim.base}/Users/{user['id']}", json={"userName": "patched@acme.example"})
+    assert put.status_code == 200
+    assert put.json()["id"] == user["id"]
+    group = scim.group("Patched")
+    renamed = scim.patch(f"/Groups/{group['id']}", {"displayName": "Patched Again"})
+    assert renamed.status_code == 200
+    assert renamed.json()["displayName"] == "Patched Again"
+
+
+def test_patch_response_no_content_is_204_and_still_applies(leapsome_factory):
+    scim = scim_with(leapsome_factory, patch_response="no_content")
+    user = scim.create("patched@acme.example")
+    patched = scim.patch(f"/Users/{user['id']}", {"userName": "patched@acme.example", "title": "Lead"})
+    assert patched.status_code == 204
+    assert patched.content == b""
+    assert scim.state_user("patched@acme.example")["title"] == "Lead"
+    put = scim.http.put(f"{scim.base}/Users/{user['id']}", json={"userName": "patched@acme.example"})
+    assert put.status_code == 204
+    assert put.content == b""
+    assert scim.state_user("patched@acme.example")["title"] == "Colleague"  # PUT reset it
+    group = scim.group("Patched")
+    renamed = scim.patch(f"/Groups/{group['id']}", {"displayName": "Patched Again", "members": [{"value": user["id"]}]})
+    assert renamed.status_code == 204
+    assert renamed.content == b""
+    assert scim.state_group(group["id"])["displayName"] == "Patched Again"
+    assert scim.state_group(group["id"])["members"] == [user["id"]]
+    assert scim.patch(f"/Users/{user['id']}", {"title": "no userName"}).status_code == 400  # errors unchanged
+    assert scim.patch("/Users/unknown", {"userName": "x@acme.example"}).status_code == 404
+    assert scim.post("/Users", {"userName": "created@acme.example"}).status_code == 201  # creates unchanged
+    assert set_options(scim, patch_response="resource")["patch_response"] == "resource"
+    assert scim.patch(f"/Users/{user['id']}", {"userName": "patched@acme.example"}).json()["id"] == user["id"]
+
+
+def test_user_groups_listed_by_default(scim):
+    admin = scim.get("/Users", filter='userName eq "it.admin@acme.example"').json()["Resources"][0]
+    assert [g["display"] for g in admin["groups"]] == ["Book Club"]
+    assert scim.create("fresh@acme.example")["groups"] == []
+
+
+@pytest.mark.parametrize(("reading", "expected"), [("omitted", None), ("empty", [])])
+def test_user_groups_omitted_or_empty_hides_membership(leapsome_factory, reading, expected):
+    scim = scim_with(leapsome_factory, user_groups=reading)
+    admin_id = scim.state_user("it.admin@acme.example")["id"]
+    assert scim.state_user("it.admin@acme.example")["teams"] != []  # still a member, just not shown
+    created = scim.create("fresh@acme.example")
+    patched = scim.patch(f"/Users/{created['id']}", {"userName": "fresh@acme.example"}).json()
+    answers = [
+        scim.get(f"/Users/{admin_id}").json(),
+        *scim.get("/Users").json()["Resources"],
+        scim.get("/Users", filter='userName eq "it.admin@acme.example"').json()["Resources"][0],
+        created,
+        patched,
+    ]
+    for answer in answers:
+        assert answer.get("groups") == expected
+        assert ("groups" in answer) is (expected is not None)
+
+
+def test_page_size_cap_is_off_by_default(scim):
+    for n in range(4):
+        scim.create(f"p{n}@acme.example")
+        scim.group(f"G{n}")
+    users = scim.get("/Users", count=5).json()
+    assert (users["totalResults"], users["itemsPerPage"], len(users["Resources"])) == (6, 5, 5)
+    assert len(scim.get("/Users").json()["Resources"]) == 6
+    assert len(scim.get("/Groups").json()["Resources"]) == 5
+
+
+def test_page_size_cap_limits_every_page_and_keeps_the_total(leapsome_factory):
+    scim = scim_with(leapsome_factory, page_size_cap=2)
+    for n in range(5):
+        scim.create(f"p{n}@acme.example")
+        scim.group(f"G{n}")
+    for path, total in (("/Users", 7), ("/Groups", 6)):
+        for params in ({}, {"count": 5}, {"count": 1000}):
+            page = scim.get(path, **params).json()
+            assert page["totalResults"] == total, (path, params)
+            assert page["itemsPerPage"] == len(page["Resources"]) == 2, (path, params)
+        assert scim.get(path, count=1).json()["itemsPerPage"] == 1  # a smaller count still wins
+        seen, start = [], 1
+        while True:  # a client that advances by what it got sees everyone exactly once
+            page = scim.get(path, count=5, startIndex=start).json()
+            assert page["startIndex"] == start
+            seen += [r["id"] for r in page["Resources"]]
+            start += page["itemsPerPage"]
+            if not page["Resources"] or start > page["totalResults"]:
+                break
+        assert len(seen) == len(set(seen)) == total
+    assert scim.get("/Users", count=5001).status_code == 400  # count is still validated
+    assert set_options(scim, page_size_cap=None)["page_size_cap"] is None
+    assert len(scim.get("/Users", count=5).json()["Resources"]) == 5
+
+
+def test_max_text_length_is_unlimited_by_default(scim):
+    long_name = "N" * 300
+    created = scim.create("long@acme.example", name={"givenName": long_name, "familyName": long_name})
+    assert created["name"]["givenName"] == long_name
+    patched = scim.patch(f"/Users/{created['id']}", {"userName": "long@acme.example", "title": "T" * 1000})
+    assert patched.status_code == 200
+
+
+def test_max_text_length_refuses_longer_user_text_naming_the_attribute(leapsome_factory):
+    scim = scim_with(leapsome_factory, max_text_length=255)
+    fits = "a" * 255
+    user = scim.create("fits@acme.example", name={"givenName": fits, "familyName": "Ok"}, title=fits)
+    path = f"/Users/{user['id']}"
+    too_long = "b" * 256
+    cases = [
+        ({"name": {"familyName": too_long}}, "name.familyName"),
+        ({"name": {"givenName": too_long}}, "name.givenName"),
+        ({"displayName": too_long}, "displayName"),
+        ({"title": too_long}, "title"),
+        ({"location": too_long}, "location"),
+        ({ENTERPRISE: {"location": too_long}}, "enterprise location"),
+        ({ENTERPRISE: {"department": too_long}}, "enterprise department"),
+    ]
+    for body, attribute in cases:
+        for method in (scim.patch, lambda p, b: scim.http.put(scim.base + p, json=b)):
+            refused = method(path, {"userName": "fits@acme.example", **body})
+            assert refused.status_code == 400, (body, refused.text)
+            assert attribute in detail(refused)
+            assert "255" in detail(refused)
+    unchanged = scim.state_user("fits@acme.example")
+    assert (unchanged["givenName"], unchanged["familyName"], unchanged["title"]) == (fits, "Ok", fits)
+    assert unchanged["version"] == 2  # only the create's own touch
+    created = scim.post("/Users", {"userName": "long@acme.example", "name": {"familyName": too_long}})
+    assert created.status_code == 400
+    assert "name.familyName" in detail(created)
+    assert all(u["userName"] != "long@acme.example" for u in scim.state()["users"])
+    by_hand = plain_post(f"{scim.server.url}/_admin/users", json={"userName": "hand@acme.example", "title": too_long})
+    assert by_hand.status_code == 201  # the admin (Leapsome's UI stand-in) is not limited
+    assert set_options(scim, max_text_length=300)["max_text_length"] == 300
+    assert scim.patch(path, {"userName": "fits@acme.example", "title": too_long}).status_code == 200

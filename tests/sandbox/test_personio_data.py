@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import unicodedata
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
 
+from sandbox import personio
+from sandbox.core import Knobs, running
 from sandbox.personio import CLIENT_ID, CLIENT_SECRET
+from sandbox.personio.app import PersonioSandbox
 from sandbox.personio.org import generate
 
 
@@ -244,3 +249,198 @@ def test_fail_after_employee_requests_breaks_every_later_request(personio_sandbo
     assert ok.status_code == 200
     assert requests.get(f"{url}/v1/company/employees", headers=headers, timeout=10).status_code >= 500
     assert admin("GET", f"{url}/_admin/knobs").json()["fault_rate"] == 1.0
+
+
+# -- option rename_bumps_members -------------------------------------------------------------------
+def members_of(url: str, dept_id: int) -> list[int]:
+    everyone = admin("GET", f"{url}/_admin/employees").json()
+    return sorted(e["id"] for e in everyone if e["department"]["id"] == dept_id)
+
+
+def test_rename_bumps_members_when_asked(personio_factory):
+    url = personio_factory(rename_bumps_members=True).url
+    headers = auth(url)
+    departments = [d["id"] for d in admin("GET", f"{url}/_admin/departments").json()]
+    renamed_id, same_id = [d for d in departments if members_of(url, d)][:2]
+    members = members_of(url, renamed_id)
+    assert members
+    before = two_seconds_ago()
+    same_name = next(d["name"] for d in admin("GET", f"{url}/_admin/departments").json() if d["id"] == same_id)
+    assert admin("PATCH", f"{url}/_admin/departments/{same_id}", json={"name": same_name}).status_code == 200
+    assert since(url, headers, before) == []  # no real change of name, nobody bumped
+    assert admin("PATCH", f"{url}/_admin/departments/{renamed_id}", json={"name": "Renamed Ünit"}).status_code == 200
+    assert since(url, headers, before) == members
+    by_department = {"updated_since": before, "limit": 100, "attributes[]": ["department"]}
+    page = requests.get(f"{url}/v1/company/employees", headers=headers, params=by_department, timeout=10).json()
+    assert [i["attributes"]["id"]["value"] for i in page["data"]] == members
+    assert page["data"][0]["attributes"]["department"]["value"]["attributes"]["name"] == "Renamed Ünit"
+    by_email = {**by_department, "attributes[]": ["email"]}
+    assert (
+        requests.get(f"{url}/v1/company/employees", headers=headers, params=by_email, timeout=10).json()["data"] == []
+    )
+
+
+def test_rename_bumps_members_switched_on_at_run_time(personio_sandbox):
+    url = personio_sandbox.url
+    headers = auth(url)
+    dept_id = admin("GET", f"{url}/_admin/employees").json()[0]["department"]["id"]
+    before = two_seconds_ago()
+    admin("PATCH", f"{url}/_admin/departments/{dept_id}", json={"name": "Quiet Rename"})
+    assert since(url, headers, before) == []  # the default: nobody bumped
+    switched = admin("POST", f"{url}/_admin/options", json={"rename_bumps_members": True})
+    assert switched.json()["rename_bumps_members"] is True
+    admin("PATCH", f"{url}/_admin/departments/{dept_id}", json={"name": "Loud Rename"})
+    assert since(url, headers, before) == members_of(url, dept_id)
+
+
+# -- realistic data ----------------------------------------------------------------------------------
+EMPLOYEE_KINDS = (
+    "no_email",
+    "shared_email",
+    "foreign_domain",
+    "inactive_supervisor",
+    "supervision_cycle",
+    "long_name",
+    "rtl_name",
+)
+
+
+def is_right_to_left(text: str) -> bool:
+    return any(unicodedata.bidirectional(char) in ("R", "AL") for char in text)
+
+
+def test_realistic_is_off_by_default_and_leaves_the_rest_of_the_company_alone():
+    clean, realistic = generate(300, 1), generate(300, 1, realistic=True)
+    assert clean.planted == {}
+    assert realistic == generate(300, 1, realistic=True)
+    assert realistic != generate(300, 2, realistic=True)
+    assert generate(300, 1, realistic=False) == clean
+    touched = {i for kind in EMPLOYEE_KINDS for i in realistic.planted[kind]}
+    assert [e.id for e in realistic.employees] == [e.id for e in clean.employees]
+    for before, after in zip(clean.employees, realistic.employees, strict=True):
+        if after.id not in touched:
+            assert after == before, after.id
+    unnamed = set(realistic.planted["unnamed_department"])
+    assert {k: v for k, v in realistic.departments.items() if k not in unnamed} == {
+        k: v for k, v in clean.departments.items() if k not in unnamed
+    }
+    assert (realistic.offices, realistic.teams, realistic.cost_centers) == (
+        clean.offices,
+        clean.teams,
+        clean.cost_centers,
+    )
+
+
+def test_realistic_company_plants_a_handful_of_each_kind():
+    org = generate(300, 1, realistic=True)
+    people = {e.id: e.values for e in org.employees}
+    planted = org.planted
+    assert set(planted) == {*EMPLOYEE_KINDS, "unnamed_department"}
+    for kind in EMPLOYEE_KINDS:
+        assert len(planted[kind]) == (6 if kind in ("shared_email", "supervision_cycle") else 3), kind
+    every = [i for kind in EMPLOYEE_KINDS for i in planted[kind]]
+    assert len(every) == len(set(every))  # one oddity per employee
+    assert all(people[i]["status"] == "active" for i in every)
+    assert all(people[i]["email"] is None for i in planted["no_email"])
+    assert sum(e.values["email"] is None for e in org.employees) == 3
+    pairs = planted["shared_email"]
+    for first, second in zip(pairs[::2], pairs[1::2], strict=True):
+        assert people[first]["email"].lower() == people[second]["email"].lower()
+    assert any(people[a]["email"] != people[b]["email"] for a, b in zip(pairs[::2], pairs[1::2], strict=True))
+    emails = [str(e.values["email"]).lower() for e in org.employees if e.values["email"] is not None]
+    assert len(emails) - len(set(emails)) == 3  # only the planted pairs share
+    assert all(people[i]["email"].endswith("@contractor.example") for i in planted["foreign_domain"])
+    assert sum(not e.endswith("@acme.example") for e in emails) == 3
+    for emp_id in planted["inactive_supervisor"]:
+        assert people[people[emp_id]["supervisor"]]["status"] == "inactive"
+    cycle = planted["supervision_cycle"]
+    for first, second in zip(cycle[::2], cycle[1::2], strict=True):
+        assert (people[first]["supervisor"], people[second]["supervisor"]) == (second, first)
+    assert all(len(people[i]["last_name"]) > 255 for i in planted["long_name"])
+    for emp_id in planted["rtl_name"]:
+        assert is_right_to_left(people[emp_id]["first_name"])
+        assert is_right_to_left(people[emp_id]["last_name"])
+        assert people[emp_id]["email"].isascii()
+    [unnamed] = planted["unnamed_department"]
+    assert org.departments[unnamed].name == ""
+    assert any(e.values["department"] == unnamed for e in org.employees)
+    other = generate(300, 2, realistic=True).planted
+    assert other["no_email"] != planted["no_email"]
+
+
+def test_realistic_small_and_large_companies():
+    small = generate(10, 1, realistic=True)  # too few plain employees for every kind: fewer, no crash
+    assert small.planted["no_email"]
+    assert len({i for kind in EMPLOYEE_KINDS for i in small.planted[kind]}) <= 10
+    large = generate(2000, 3, realistic=True).planted
+    assert len(large["long_name"]) == 20
+    assert len(large["supervision_cycle"]) == 40
+
+
+def test_realistic_company_over_http(personio_factory):
+    server = personio_factory(employees=300, realistic=True, rate_limit=False)
+    url = server.url
+    headers = auth(url)
+    planted = admin("GET", f"{url}/_admin/planted").json()
+    assert planted == generate(300, 1, realistic=True).planted
+
+    def attrs(emp_id: int) -> dict[str, Any]:
+        answer = requests.get(f"{url}/v1/company/employees/{emp_id}", headers=headers, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["data"]["attributes"]  # type: ignore[no-any-return]
+
+    def value(emp_id: int, key: str) -> Any:
+        return attrs(emp_id)[key]["value"]
+
+    def by_email(email: str) -> list[int]:
+        params = {"email": email, "limit": 100}
+        data = requests.get(f"{url}/v1/company/employees", headers=headers, params=params, timeout=10).json()["data"]
+        return [item["attributes"]["id"]["value"] for item in data]
+
+    assert all(value(i, "email") is None for i in planted["no_email"])
+    first, second = planted["shared_email"][2:4]  # the pair whose second email differs in case
+    assert value(first, "email") != value(second, "email")
+    assert by_email(value(first, "email")) == sorted([first, second])
+    assert all(value(i, "email").endswith("@contractor.example") for i in planted["foreign_domain"])
+    for emp_id in planted["inactive_supervisor"]:
+        boss = value(emp_id, "supervisor")["attributes"]["id"]["value"]
+        assert value(boss, "status") == "inactive"
+    a, b = planted["supervision_cycle"][:2]
+    assert value(a, "supervisor")["attributes"]["id"]["value"] == b
+    assert value(b, "supervisor")["attributes"]["id"]["value"] == a
+    assert all(len(value(i, "last_name")) > 255 for i in planted["long_name"])
+    assert all(is_right_to_left(value(i, "first_name")) for i in planted["rtl_name"])
+    [unnamed] = planted["unnamed_department"]
+    unit = requests.get(f"{url}/v2/org-units/{unnamed}", headers=headers, params={"type": "department"}, timeout=10)
+    assert unit.json()["name"] == ""
+    member = next(e for e in admin("GET", f"{url}/_admin/employees").json() if e["department"]["id"] == unnamed)
+    assert value(member["id"], "department")["attributes"]["name"] == ""
+    listing = requests.get(f"{url}/v1/company/employees", headers=headers, params={"limit": 100}, timeout=10)
+    assert listing.json()["metadata"]["total_elements"] == 300
+
+    # the admin keeps working on such a company
+    plain = next(e["id"] for e in admin("GET", f"{url}/_admin/employees").json() if e["id"] not in {a, b})
+    into_cycle = admin("PATCH", f"{url}/_admin/employees/{plain}", json={"supervisor": a})
+    assert into_cycle.status_code == 200  # a cycle elsewhere must not hang the cycle check
+    taken = admin("PATCH", f"{url}/_admin/employees/{plain}", json={"email": value(first, "email").upper()})
+    assert taken.status_code == 409
+    assert admin("DELETE", f"{url}/_admin/employees/{first}").status_code == 204
+    assert by_email(value(second, "email")) == [second]
+    gave_email = admin(
+        "PATCH", f"{url}/_admin/employees/{planted['no_email'][0]}", json={"email": "found@acme.example"}
+    )
+    assert gave_email.status_code == 200
+    assert by_email("found@acme.example") == [planted["no_email"][0]]
+
+
+def test_realistic_is_off_in_the_default_sandbox_and_a_cli_flag(personio_sandbox):
+    assert admin("GET", f"{personio_sandbox.url}/_admin/planted").json() == {}
+    parser = argparse.ArgumentParser()
+    personio.add_arguments(parser)
+    args = parser.parse_args(["--employees", "300", "--no-prewarm", "--realistic"])
+    args.seed = 1
+    app = personio.app_from_args(args, Knobs(seed=1))
+    assert isinstance(app, PersonioSandbox)
+    assert app.org.planted == generate(300, 1, realistic=True).planted
+    with running(app) as server:
+        assert admin("GET", f"{server.url}/_admin/planted").json() == app.org.planted

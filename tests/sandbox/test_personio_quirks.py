@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
 
+from sandbox import personio
+from sandbox.core import Knobs, running
 from sandbox.personio import CLIENT_ID, CLIENT_SECRET
 
 CREDS = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
@@ -263,3 +266,99 @@ def test_email_filter_is_case_insensitive_and_ignored_with_updated_since(personi
     assert employees(url, headers, email="nobody@acme.example")["data"] == []
     ignored = employees(url, headers, email=item["email"]["value"], updated_since="2000-01-01", limit=100)
     assert len(ignored["data"]) == 50
+
+
+# -- options for what the documentation leaves open (each reading; the defaults are today's) -------
+def set_options(url: str, **options: Any) -> dict[str, Any]:
+    answer = post(f"{url}/_admin/options", json=options)
+    assert answer.status_code == 200, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
+DEFAULT_OPTIONS = {"updated_since": "exclusive", "naive_timezone": "Europe/Berlin", "rename_bumps_members": False}
+
+
+def test_options_default_to_todays_behaviour_and_validate(personio_sandbox):
+    url = personio_sandbox.url
+    options = f"{url}/_admin/options"
+    assert get(options).json() == DEFAULT_OPTIONS
+    for bad in (
+        {"updated_since": "after"},
+        {"naive_timezone": "Europe/London"},
+        {"rename_bumps_members": "yes"},
+        {"colour": "red"},
+        {"updated_since": "inclusive", "naive_timezone": "CET"},  # all or nothing
+        ["updated_since"],
+    ):
+        assert post(options, json=bad).status_code == 400, bad
+    assert get(options).json() == DEFAULT_OPTIONS
+    chosen = {"updated_since": "inclusive", "naive_timezone": "UTC", "rename_bumps_members": True}
+    assert set_options(url, **chosen) == chosen
+    assert get(options).json() == chosen
+
+
+def test_options_are_factory_arguments_and_cli_flags(personio_factory):
+    chosen = {"updated_since": "inclusive", "naive_timezone": "UTC", "rename_bumps_members": True}
+    assert get(f"{personio_factory(employees=10, **chosen).url}/_admin/options").json() == chosen
+    with pytest.raises(TypeError, match="colour"):
+        personio_factory(employees=10, colour="red")
+    with pytest.raises(ValueError, match="updated_since"):
+        personio_factory(employees=10, updated_since="after")
+    parser = argparse.ArgumentParser()
+    personio.add_arguments(parser)
+    flags = ["--employees", "10", "--no-prewarm", "--updated-since", "inclusive", "--naive-timezone", "UTC"]
+    args = parser.parse_args([*flags, "--rename-bumps-members"])
+    args.seed = 1
+    with running(personio.app_from_args(args, Knobs(seed=1))) as server:
+        assert get(f"{server.url}/_admin/options").json() == chosen
+    defaults = parser.parse_args(["--employees", "10", "--no-prewarm"])
+    defaults.seed = 1
+    with running(personio.app_from_args(defaults, Knobs(seed=1))) as server:
+        assert get(f"{server.url}/_admin/options").json() == DEFAULT_OPTIONS
+
+
+def test_updated_since_exclusive_by_default_inclusive_on_request(personio_sandbox):
+    url = personio_sandbox.url
+    headers = auth(url)
+    emp_id = ids(employees(url, headers, limit=1))[0]
+    admin_patch(url, emp_id, last_modified_at="2030-03-01T12:00:00Z")
+    projected = {"attributes[]": ["last_modified_at"]}
+
+    def hit(since: str, **params: Any) -> bool:
+        return emp_id in ids(employees(url, headers, updated_since=since, limit=100, **params))
+
+    assert not hit("2030-03-01T12:00:00Z")  # exclusive: a change at exactly that instant is not "since"
+    assert not hit("2030-03-01T12:00:00Z", **projected)
+    assert set_options(url, updated_since="inclusive")["updated_since"] == "inclusive"
+    assert hit("2030-03-01T12:00:00Z")
+    assert hit("2030-03-01T12:00:00Z", **projected)
+    assert hit("2030-03-01T13:00:00+01:00")  # the same instant written with an offset
+    assert not hit("2030-03-01T12:00:01Z")
+    assert hit("2030-03-01T11:59:59Z")
+    set_options(url, updated_since="exclusive")
+    assert not hit("2030-03-01T12:00:00Z")  # switching back takes effect at once (no stale cache)
+
+
+def test_naive_updated_since_is_berlin_by_default_utc_on_request(personio_sandbox):
+    url = personio_sandbox.url
+    headers = auth(url)
+    emp_id = ids(employees(url, headers, limit=1))[0]
+    admin_patch(url, emp_id, last_modified_at="2030-01-05T09:00:00Z")  # 10:00 in Berlin (winter)
+
+    def hit(since: str) -> bool:
+        return emp_id in ids(employees(url, headers, updated_since=since, limit=100))
+
+    assert hit("2030-01-05T09:30:00")  # Berlin 09:30 is 08:30 UTC: before the change
+    assert hit("2030-01-05")  # Berlin midnight
+    assert set_options(url, naive_timezone="UTC")["naive_timezone"] == "UTC"
+    assert not hit("2030-01-05T09:30:00")  # 09:30 UTC: after the change
+    assert hit("2030-01-05T08:59:59")
+    assert not hit("2030-01-05T09:00:00")  # still exclusive
+    assert hit("2030-01-05")  # UTC midnight
+    admin_patch(url, emp_id, last_modified_at="2030-01-04T23:30:00Z")  # 00:30 on the 5th in Berlin
+    assert not hit("2030-01-05")  # UTC midnight of the 5th is after it
+    assert hit("2030-01-05T00:00:00+01:00")  # offsets are honoured whatever the option
+    set_options(url, naive_timezone="Europe/Berlin")
+    assert hit("2030-01-05")  # Berlin midnight (23:00 UTC on the 4th) is before it
+    single = get(f"{url}/v1/company/employees/{emp_id}", headers=headers).json()
+    assert single["data"]["attributes"]["last_modified_at"]["value"] == "2030-01-05T00:30:00+01:00"
