@@ -74,6 +74,10 @@ plugins can be tested under every one; the defaults keep what this sandbox alway
   characters" naming it (`userName`, `externalId`, `displayName`, `title`, `location`,
   `name.givenName|familyName|formatted`, `enterprise <key>` for enterprise strings such as location,
   level or department). Admin edits are not limited, so long names can be planted by hand.
+- `ignored_attributes` (constructor or `POST /_admin/options` only): a write that does not take. Top-level
+  user attributes named here (`title`, `active`, ...) are accepted by `PATCH`/`PUT /Users` with the usual
+  success answer and then dropped, as a server that silently ignores what it does not support would.
+  Default: none. Only a client that reads its writes back can notice.
 
 Admin endpoints (no auth, limits, faults or counting): see `sandbox/leapsome/admin.py`.
 """
@@ -127,6 +131,7 @@ class Options:
     user_groups: str = "listed"  # users carry `groups`; "omitted": no key; "empty": always []
     page_size_cap: int | None = None  # at most this many resources per list page, whatever `count` asks
     max_text_length: int | None = None  # user text attributes longer than this → 400; None: no limit
+    ignored_attributes: list[str] = field(default_factory=list)  # user attributes a PATCH/PUT accepts, then drops
 
     def update(self, changes: Any) -> None:
         """Validate every change first, then apply them all (a refused request changes nothing)."""
@@ -143,6 +148,10 @@ class Options:
                 if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                     raise ValueError(f"{key} must be a positive integer or null")
                 checked[key] = value
+            elif key == "ignored_attributes":
+                if not isinstance(value, list) or not all(isinstance(a, str) and a for a in value):
+                    raise ValueError("ignored_attributes must be a list of user attribute names")
+                checked[key] = list(value)
             elif key == "domains":
                 if not isinstance(value, list) or not value or not all(isinstance(d, str) and d for d in value):
                     raise ValueError("domains must be a non-empty list of domain names")
@@ -171,6 +180,7 @@ class LeapsomeApp(SandboxApp):
         user_groups: str = "listed",
         page_size_cap: int | None = None,
         max_text_length: int | None = None,
+        ignored_attributes: list[str] | None = None,
     ) -> None:
         super().__init__(knobs or Knobs(retry_after=False))
         self.options = Options()
@@ -183,6 +193,7 @@ class LeapsomeApp(SandboxApp):
                 "user_groups": user_groups,
                 "page_size_cap": page_size_cap,
                 "max_text_length": max_text_length,
+                "ignored_attributes": ignored_attributes or [],
             }
         )
         self.directory = Directory(seed=self.knobs.seed)
@@ -334,10 +345,13 @@ class LeapsomeApp(SandboxApp):
         user = d.find_user(user_id, fallback_external=False)
         if user is None:
             raise ScimError(404, "Resource not found")
+        body = self._body(request)
+        if isinstance(body, dict) and self.options.ignored_attributes:
+            body = {k: v for k, v in body.items() if k not in self.options.ignored_attributes}
         changes = parse_user_body(
             d,
             user,
-            self._body(request),
+            body,
             replace=replace,
             domains=self.options.domains,
             max_text=self.options.max_text_length,

@@ -56,3 +56,22 @@ def test_a_run_that_writes_nothing_reads_nothing_more(leapsome, singer):
     assert counters["writes"] == 0
     assert counters["reads"] == 2  # users and groups once: no read-back when nothing was written
     assert "verified by reading" not in result.log
+
+
+def test_a_write_leapsome_silently_drops_fails_the_run_and_is_named(make_leapsome, singer, tmp_path):
+    leapsome = make_leapsome(ignored_attributes=["title"])  # PATCH answers 200 but keeps the old title
+    assert leapsome.run(singer.input(org(singer))).ok
+    promoted = [singer.employee(2, supervisor=1, position="Principal Engineer")]
+    path = tmp_path / "report.json"
+    result = leapsome.run(singer.input(promoted, snapshot=False), report_path=str(path))
+    assert not result.ok
+    assert result.states == []  # nothing advances past a write that did not take
+    assert "not in Leapsome after the write: employee 2 (Person Number2): still differs after the write: title" in (
+        result.log
+    )
+    assert "1 changes were not in Leapsome when read back" in str(result.error)
+    report = json.loads(path.read_text())
+    assert report["counts"]["unconfirmed_writes"] == 1
+    assert report["verification"]["unconfirmed"] == [
+        {"subject": "employee 2 (Person Number2)", "error": "still differs after the write: title"}
+    ]

@@ -42,6 +42,7 @@ DEFAULT_OPTIONS = {
     "user_groups": "listed",
     "page_size_cap": None,
     "max_text_length": None,
+    "ignored_attributes": [],
 }
 
 

@@ -574,3 +574,17 @@ def test_max_text_length_refuses_longer_user_text_naming_the_attribute(leapsome_
     assert by_hand.status_code == 201  # the admin (Leapsome's UI stand-in) is not limited
     assert set_options(scim, max_text_length=300)["max_text_length"] == 300
     assert scim.patch(path, {"userName": "fits@acme.example", "title": too_long}).status_code == 200
+
+
+def test_ignored_attributes_are_accepted_then_dropped(leapsome_factory):
+    """A write that does not take: the answer says success, the user is unchanged (none by default)."""
+    scim = scim_with(leapsome_factory, ignored_attributes=["title"])
+    user = scim.create("quiet@acme.example", title="Engineer")
+    path = f"/Users/{user['id']}"
+    answer = scim.patch(path, {"userName": "quiet@acme.example", "title": "Lead", "displayName": "Quiet One"})
+    assert answer.status_code == 200, answer.text
+    now = scim.get(path).json()
+    assert (now["title"], now["displayName"]) == ("Engineer", "Quiet One")
+    set_options(scim, ignored_attributes=[])
+    assert scim.patch(path, {"userName": "quiet@acme.example", "title": "Lead"}).status_code == 200
+    assert scim.get(path).json()["title"] == "Lead"
