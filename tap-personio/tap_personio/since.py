@@ -1,9 +1,12 @@
 """Turn a UTC bookmark into Personio's `updated_since` query value.
 
-Personio documents `updated_since` without an offset (`2022-12-24T08:15:30`) and reads it in the
-company's time zone, so the bookmark is converted to that zone's wall-clock time, to the second,
-rounded down. In the autumn hour that happens twice a wall time is ambiguous; if the later reading
-could lie after the instant we mean, we step back before the fold, so the filter never starts late.
+Personio documents `updated_since` without an offset (`2022-12-24T08:15:30`) and does not say in which
+time zone it reads it: the company's, or UTC. A filter that starts late loses changes for good, one that
+starts early only re-reads a few employees (the target writes nothing for them), so the value sent is a
+wall time that lies at or before the bookmark under either reading: the earlier of the two wall times.
+East of UTC (Berlin) that is the UTC wall time, which re-reads up to the offset (1-2 h) of changes.
+Wall times are to the second, rounded down. In the autumn hour that happens twice a wall time is
+ambiguous; if the later reading could lie after the instant we mean, we step back before the fold.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 WALL_FORMAT = "%Y-%m-%dT%H:%M:%S"
+UTC_ZONE = ZoneInfo("UTC")
 
 
 def wall_time(instant: datetime, zone: ZoneInfo) -> datetime:
@@ -30,5 +34,9 @@ def wall_time(instant: datetime, zone: ZoneInfo) -> datetime:
 
 
 def updated_since(bookmark: datetime, lookback: timedelta, zone: ZoneInfo) -> str:
-    """Return the `updated_since` value for a bookmark, moved back by the look-back window."""
-    return wall_time(bookmark - lookback, zone).strftime(WALL_FORMAT)
+    """Return the `updated_since` value for a bookmark, moved back by the look-back window.
+
+    Read in `zone` or in UTC, the value is at or before the bookmark minus the look-back.
+    """
+    instant = bookmark - lookback
+    return min(wall_time(instant, zone), wall_time(instant, UTC_ZONE)).strftime(WALL_FORMAT)

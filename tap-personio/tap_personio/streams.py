@@ -59,11 +59,12 @@ class EmployeesStream(EmployeeScanStream):
             since = updated_since(start, lookback, zone)
             self.extra_params = {"updated_since": since}
             self.logger.info(
-                "employees: incremental: updated_since=%s (%s wall time; bookmark %s minus %d s look-back)",
+                "employees: incremental: updated_since=%s (at or before the bookmark %s minus %d s look-back, "
+                "read in %s or in UTC)",
                 since,
-                zone.key,
                 start.isoformat(),
                 lookback.total_seconds(),
+                zone.key,
             )
         for row in self.scan(context, complete=self.is_complete_snapshot(context)):
             yield flatten.employee(row, zone)

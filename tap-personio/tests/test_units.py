@@ -26,7 +26,20 @@ BERLIN = ZoneInfo("Europe/Berlin")
     ],
 )
 def test_bookmark_converted_to_company_wall_time(bookmark, expected):
-    assert updated_since(datetime.fromisoformat(bookmark), timedelta(0), BERLIN) == expected
+    assert wall_time(datetime.fromisoformat(bookmark), BERLIN).isoformat() == expected
+
+
+@pytest.mark.parametrize("zone", [BERLIN, ZoneInfo("America/New_York"), ZoneInfo("UTC")])
+def test_updated_since_never_starts_late_in_the_company_zone_or_in_utc(zone):
+    """Personio does not say in which zone it reads the naive value: under both, the filter starts in time."""
+    start = datetime(2026, 10, 24, 22, 0, tzinfo=UTC)
+    for minutes in range(0, 30 * 60, 37):
+        instant = start + timedelta(minutes=minutes)
+        wall = datetime.fromisoformat(updated_since(instant, timedelta(0), zone))
+        for reading in (zone, ZoneInfo("UTC")):
+            for fold in (0, 1):
+                assert wall.replace(tzinfo=reading, fold=fold).astimezone(UTC) <= instant
+        assert instant - wall.replace(tzinfo=UTC) <= timedelta(hours=5)  # early by at most the offset
 
 
 def test_wall_time_is_never_later_than_the_instant():
@@ -40,8 +53,8 @@ def test_wall_time_is_never_later_than_the_instant():
 
 def test_lookback_is_subtracted_before_conversion():
     bookmark = datetime(2026, 1, 5, 0, 2, tzinfo=UTC)
-    assert updated_since(bookmark, timedelta(seconds=300), BERLIN) == "2026-01-05T00:57:00"
     assert updated_since(bookmark, timedelta(seconds=300), ZoneInfo("UTC")) == "2026-01-04T23:57:00"
+    assert updated_since(bookmark, timedelta(seconds=300), ZoneInfo("America/New_York")) == "2026-01-04T18:57:00"
 
 
 def test_retry_after_seconds_and_http_date():

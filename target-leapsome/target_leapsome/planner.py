@@ -385,8 +385,8 @@ class _Planner:
                 if not name:
                     self.skip(
                         label,
-                        f"the department has no name in Personio; name it to create its team "
-                        f"({len(members_wanted)} members wait for it)",
+                        f"the department has no name in Personio; name it there, and the next complete "
+                        f"snapshot creates its team ({len(members_wanted)} members wait for it)",
                     )
                     continue
                 if len(name) > MAX_TEAM_NAME:

@@ -202,10 +202,10 @@ def test_department_without_a_name_is_reported_and_its_member_synced(personio_ca
 
 
 def test_300_character_names(personio_cases: Outcome) -> None:
-    """A long person name syncs unchanged or, if Leapsome refuses it, is a named skip; an over-long
-    department name is named, its member synced.
+    """A long person name syncs, or is a named skip when Leapsome refuses it; a long department name is named.
 
-    Leapsome documents no limit for person names; team names are limited to 128 characters.
+    The over-long department's member is synced. Leapsome documents no limit for person names; team names
+    are limited to 128 characters.
     """
     LEDGER.bad_inputs += ["300-character name", "300-character department name"]
     employee_id = personio_cases.bad["300-character name"]
