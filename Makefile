@@ -30,10 +30,10 @@ demo: venv
 	$(BIN)/python -m demo
 
 sandbox-personio: venv
-	$(BIN)/python -m sandbox personio --port 8765 --employees 300
+	$(BIN)/python -m sandbox personio --port 8765 --employees 300 --realistic
 
 sandbox-leapsome: venv
-	$(BIN)/python -m sandbox leapsome --port 8766
+	$(BIN)/python -m sandbox leapsome --port 8766 --max-text-length 255
 
 bench: venv
 	$(BIN)/python -m bench

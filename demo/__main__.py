@@ -1,7 +1,9 @@
 """`make demo`: the real pipeline, end to end, against local Personio and Leapsome sandboxes.
 
-Starts both sandboxes (a generated company of a few hundred people; a Leapsome with a couple of hand-made
-users and a hand-made team), runs `meltano run tap-personio target-leapsome`, shows what Leapsome holds,
+Starts both sandboxes (a generated company of a few hundred people, with the gaps real HR data has: people
+without an email, a shared email, an address outside Leapsome's domain, a name too long for Leapsome, a
+supervisor who left, a supervision cycle; a Leapsome with a couple of hand-made users and a hand-made
+team), runs `meltano run tap-personio target-leapsome`, shows what Leapsome holds,
 changes a few things in Personio (a hire, a leaver, a department move, a supervisor change), runs again
 incrementally, shows what changed, and stops the sandboxes.
 """
@@ -36,11 +38,20 @@ def run_sync(project: MeltanoProject, label: str) -> None:
         print(result.stderr[-6000:])
         raise SystemExit(f"meltano run failed ({result.returncode}); full log in .demo/{label}.log")
     print(f"meltano run tap-personio target-leapsome: ok in {time.monotonic() - started:.1f} s")
+    skipped = []
     for line in result.stderr.splitlines():
         if "target-leapsome summary" in line:
             head, _, counts = line.split("] ", 1)[-1].partition(": ")
             nonzero = [kv.replace("=", " ").replace("_", " ") for kv in counts.split() if not kv.endswith("=0")]
             print(f"  {head}: {', '.join(nonzero) or 'nothing to do'}")
+        elif "verified by reading Leapsome back" in line:
+            print("  " + line[line.index("verified") :])
+        elif " skipped: " in line:
+            skipped.append(line.split(" skipped: ", 1)[1])
+    if skipped:
+        print(f"  skipped, for HR to fix in Personio ({len(skipped)}; the rest synced):")
+        for entry in skipped:
+            print(f"    {entry[:160]}{'…' if len(entry) > 160 else ''}")
 
 
 def show(view: LeapsomeView) -> None:
@@ -57,14 +68,15 @@ def show(view: LeapsomeView) -> None:
 
 def pick_changes(personio: SandboxProcess) -> list[tuple[str, str, dict[str, Any]]]:
     """Choose a hire, a leaver, a department move and a supervisor change from the company's data."""
-    people = personio.admin("GET", "employees")
+    planted = {i for ids in personio.admin("GET", "planted").values() for i in ids}
+    people = [p for p in personio.admin("GET", "employees") if p["id"] not in planted]
     departments = personio.admin("GET", "departments")
     active = [p for p in people if p["status"] == "active"]
     supervisors = {p["supervisor"]["id"] for p in people if p.get("supervisor")}
     root = next(p for p in active if not p.get("supervisor"))
     leaves = [p for p in active if p["id"] not in supervisors and p.get("supervisor")]
     leaver, mover, rehomed = leaves[0], leaves[1], leaves[2]
-    new_department = next(d for d in departments if d["id"] != mover["department"]["id"])
+    new_department = next(d for d in departments if d["name"] and d["id"] != mover["department"]["id"])
     today = dt.date.today().isoformat()
     hire = {
         "first_name": "Ada",
@@ -98,9 +110,9 @@ def main() -> int:
     with Sandboxes() as sandboxes:
         step(f"Starting the sandboxes (Personio with {EMPLOYEES} employees; Leapsome with hand-made users)")
         personio = sandboxes.start(
-            "personio", PERSONIO_PORT, "--employees", str(EMPLOYEES), log=WORKDIR / "personio.log"
+            "personio", PERSONIO_PORT, "--employees", str(EMPLOYEES), "--realistic", log=WORKDIR / "personio.log"
         )
-        leapsome = sandboxes.start("leapsome", LEAPSOME_PORT, log=WORKDIR / "leapsome.log")
+        leapsome = sandboxes.start("leapsome", LEAPSOME_PORT, "--max-text-length", "255", log=WORKDIR / "leapsome.log")
         print(f"  Personio sandbox: {personio.url}    Leapsome sandbox: {leapsome.url}/scim/v1")
         project = MeltanoProject(personio.url, leapsome.url, f"sqlite:///{WORKDIR / 'meltano.db'}")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,9 @@ from target_leapsome.apply import ApplyResult
 from target_leapsome.desired import RecordError
 from target_leapsome.models import Skip
 from target_leapsome.planner import Plan
+
+EMPLOYEE_IN_TEXT = re.compile(r"employee \d+ \([^)]*\)(, employee \d+ \([^)]*\))*")
+EMAIL_IN_TEXT = re.compile(r"'[^'\s]*@[^'\s]*'|[^\s@']+@[^\s@']+")
 
 SUMMARY_KEYS = (
     "created",
@@ -180,5 +184,6 @@ class RunReport:
 
 
 def _reason_kind(reason: str) -> str:
-    """Group skip reasons by their wording without the per-person numbers."""
-    return "".join("N" if ch.isdigit() else ch for ch in reason).split(";")[0][:120]
+    """Group skip reasons by their wording, without the people, addresses and numbers in them."""
+    general = EMAIL_IN_TEXT.sub("<email>", EMPLOYEE_IN_TEXT.sub("another employee", reason))
+    return "".join("N" if ch.isdigit() else ch for ch in general).split(";")[0][:120]
