@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench.report import render, startup_seconds, table
 from bench.runner import Options, Row, Suite, run_tap_only
+from bench.sections import kept_sections
 from harness.processes import ROOT
 
 DEFAULT_RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -51,6 +52,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     shutil.rmtree(args.workdir, ignore_errors=True)
+    kept = kept_sections(args.results)  # e.g. `python -m bench.snapshot_churn`'s table: not ours to drop
     args.workdir.mkdir(parents=True)
     lock = threading.Lock()
     rows: list[Row] = []
@@ -67,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def emit(row: Row) -> None:
         with lock:
             rows.append(row)
-            args.results.write_text(render(rows, finished=False, settings=settings, startup=startup))
+            args.results.write_text(render(rows, finished=False, settings=settings, startup=startup) + kept)
             raw = [{**dataclasses.asdict(r), "ratio": r.ratio} for r in rows]
             (args.workdir / "results.json").write_text(json.dumps(raw, indent=1))  # every counter, by route
 
@@ -93,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for job in jobs:
             job()
     text = render(rows, finished=True, settings=settings, startup=startup)
-    args.results.write_text(text)
+    args.results.write_text(text + kept)
     print()
     print(table(rows))
     print()

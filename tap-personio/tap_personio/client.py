@@ -27,7 +27,7 @@ from singer_sdk.helpers.types import Auth, Context, RequestFunc
 from singer_sdk.mapper import RemoveRecordTransform
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
-from tap_personio.flatten import MalformedEmployee, created_at, row_id
+from tap_personio.flatten import MalformedEmployee, created_at, last_modified_at, row_id
 from tap_personio.pagination import EmployeesPaginator, page_metadata
 from tap_personio.retry import exponential, rate_limit_wait
 from tap_personio.since import updated_since
@@ -288,18 +288,23 @@ class EmployeeScanStream(PersonioStream):
     Offset paging over a list that may change mid-run can shift rows: a row removed before the
     current offset moves an unread row into an already-read page (missed), a row added moves a read
     row into the next page (duplicate). Duplicates are dropped by id. Only a removal can hide a row,
-    and between two pages a removal changes `metadata.total_elements` unless an addition (a hire)
-    makes up for it. So a pass is accepted when every page showed the same total, it yielded at least
-    that many distinct ids and, for a complete read of more than one page, one more request
-    (`updated_since` = pass start minus the look-back) shows no employee created since then that an
-    earlier pass had not already read (see `hires_during`). Otherwise the scan is repeated (emitting
-    only unseen ids), at most MAX_PASSES times, else the run fails rather than pass off an incomplete
-    read. An incremental read is not checked that way (issue 3: exactly its pages); a weekly snapshot
-    repairs what a shift there could delay.
+    and between two pages a removal changes `metadata.total_elements` unless a hire in the same
+    interval makes up for it. So a pass is accepted when every page showed the same total, it yielded
+    at least that many distinct ids and, for a complete read of more than one page, one more request
+    (`updated_since` = pass start minus CLOCK_MARGIN) shows nobody who may have been hired while the
+    pass ran (see `hires_during`); someone hired before it began cannot have hidden anything. Otherwise
+    the scan is repeated (emitting only unseen ids), at most MAX_PASSES times, else the run fails
+    rather than pass off an incomplete read. An incremental read is not checked that way (it is never
+    declared complete); a weekly snapshot repairs what a shift there could delay.
     """
 
     MAX_PASSES = 3
-    MIN_CHECK_LOOKBACK = timedelta(seconds=60)  # the check compares Personio's clock with ours
+    CLOCK_MARGIN = timedelta(seconds=30)
+    """How much earlier than our clock's pass start the check looks for hires: Personio stamps `created_at`
+    by its own clock, to the second, so a hire during the pass can read as up to skew + 1 s before it began.
+    NTP keeps both clocks well within a second; the rest is room for a host whose clock drifts. Larger
+    costs a second pass whenever someone was hired that long before the pass; smaller risks missing a hire."""
+
     path = "/v1/company/employees"
 
     def __init__(self, tap: TapPersonio) -> None:
@@ -307,8 +312,10 @@ class EmployeeScanStream(PersonioStream):
         self.extra_params: dict[str, Any] = {}
         self._totals: list[int] = []
         self._pass_pages = 0
+        self._last_page_top: int | None = None
         self._seen_count = 0
         self._checking = False
+        self.passes = 0  # passes the last scan took (bench/snapshot_churn.py reports it)
 
     @property
     def page_size(self) -> int:
@@ -336,6 +343,7 @@ class EmployeeScanStream(PersonioStream):
             if isinstance(total, int):
                 self._totals.append(total)
             self._pass_pages += 1
+            self._last_page_top = max((i for i in map(row_id, rows) if i is not None), default=None)
             self.log_page(body, len(rows), self._seen_count + len(rows))
         yield from rows
 
@@ -348,8 +356,10 @@ class EmployeeScanStream(PersonioStream):
         self._seen_count = 0
         duplicates = 0
         for attempt in range(1, self.MAX_PASSES + 1):
+            self.passes = attempt
             self._totals = []
             self._pass_pages = 0
+            self._last_page_top = None
             started = datetime.now(UTC)
             for row in self.request_records(context):
                 employee_id = row_id(row)
@@ -395,16 +405,30 @@ class EmployeeScanStream(PersonioStream):
     ) -> list[int]:
         """Ids of employees that may have been hired while pass `attempt` ran (one request, paged if needed).
 
-        A hire can offset a deletion's change of the total and hide the row the deletion moved across a
-        page boundary, so any hire means "read again". An employee read by an earlier pass existed before
-        this one began and cannot be one; nor can one created before the window. A row without a readable
-        `created_at` (not whitelisted) counts as a possible hire. Deletions need no check of their own:
-        unless a hire makes up for it, a deletion changes the total the later pages show. Blind spot: a
-        hire deleted again between the last page and this request leaves no trace to find.
+        Why only hires during the pass: every page showed the same total, so a deletion that hid a row
+        between two pages was made up for by a hire after the first page and before the last; and one
+        such hire still exists when the last page is read, else the deletions outnumber the hires and
+        the total drops. It was created after the pass began, so stamped no earlier than `started`
+        minus CLOCK_MARGIN by Personio's clock (the window), and this request lists it: it asks for
+        everyone changed since then (`updated_since` may reach further back, never less far). Deletions
+        need no check of their own. Blind spot: a hire deleted again between the last page and this
+        request leaves no trace to find.
+
+        Which rows count: none read by an earlier pass (it existed before this one began; Personio
+        never reuses an id). With `created_at`, a row counts if it was created in the window. Without
+        it (not whitelisted) an edit looks like a hire, so the id decides. Personio gives a new
+        employee an id above every existing one and lists by id. Of the hires above still present at
+        the last page, take the one with the highest id: anyone with a higher id then was hired after
+        it, so during the pass, and would be a higher one of them. So it holds the highest id of all
+        and is the last page's last row. A row without `created_at` thus counts only if its id is at
+        least that page's highest or no pass read it (a hire after the last page, or a safety net),
+        and, when `last_modified_at` is readable, it changed in the window (a hire's first stamp is its
+        creation); an edit of anyone else this pass read cannot stand for a hire that hid a row.
         """
-        lookback = max(timedelta(seconds=int(self.config.get("lookback_seconds", 300))), self.MIN_CHECK_LOOKBACK)
-        window_start = started - lookback
-        saved, self.extra_params = self.extra_params, {"updated_since": updated_since(started, lookback, self.zone)}
+        window_start = started - self.CLOCK_MARGIN
+        top = self._last_page_top
+        saved = self.extra_params
+        self.extra_params = {"updated_since": updated_since(started, self.CLOCK_MARGIN, self.zone)}
         self._checking = True
         changed = 0
         hires: list[int] = []
@@ -417,7 +441,14 @@ class EmployeeScanStream(PersonioStream):
                 if first_pass.get(employee_id, attempt) < attempt:
                     continue
                 created = created_at(row, self.zone)
-                if created is None or created >= window_start:
+                if created is not None:
+                    possible = created >= window_start
+                else:
+                    modified = last_modified_at(row, self.zone)
+                    possible = (modified is None or modified >= window_start) and (
+                        employee_id not in first_pass or top is None or employee_id >= top
+                    )
+                if possible:
                     hires.append(employee_id)
         finally:
             self.extra_params = saved

@@ -227,8 +227,17 @@ def row_id(row: Mapping[str, Any]) -> int | None:
 
 def created_at(row: Mapping[str, Any], zone: ZoneInfo) -> datetime | None:
     """Return a raw row's `created_at` as an aware instant, or None if absent or unreadable."""
+    return _instant(row, "created_at", zone)
+
+
+def last_modified_at(row: Mapping[str, Any], zone: ZoneInfo) -> datetime | None:
+    """Return a raw row's `last_modified_at` as an aware instant, or None if absent or unreadable."""
+    return _instant(row, "last_modified_at", zone)
+
+
+def _instant(row: Mapping[str, Any], key: str, zone: ZoneInfo) -> datetime | None:
     attributes = row.get("attributes")
-    stamp = utc_timestamp(_value(attributes, "created_at"), zone) if isinstance(attributes, Mapping) else None
+    stamp = utc_timestamp(_value(attributes, key), zone) if isinstance(attributes, Mapping) else None
     return datetime.fromisoformat(stamp) if stamp else None
 
 
