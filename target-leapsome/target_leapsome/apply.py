@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from target_leapsome.client import LeapsomeClient, LeapsomeError
 from target_leapsome.models import Skip
-from target_leapsome.planner import CreateUser, Plan, TeamWrite, UpdateUser, UserRef
+from target_leapsome.plan import CreateUser, Plan, TeamWrite, UpdateUser, UserRef
 from target_leapsome.scim import create_user_body, patch_user_body, team_bodies
 
 LOGGER = logging.getLogger("target-leapsome.apply")
@@ -203,7 +203,7 @@ class Applier:
         if missing:
             # a created user with nothing else to patch still needs its externalId: an extra PATCH, outside the plan
             names = {c.external_id: c.user_name for c in plan.user_creates}
-            updates.extend(UpdateUser(UserRef(None, e), names[e], f"employee {e}", ["create_details"]) for e in missing)
+            updates.extend(UpdateUser(UserRef(None, e), names[e], f"employee {e}") for e in missing)
         self._run("update users", updates, self.update, _user_failure)
         self._run("write teams", plan.team_writes, self.team, _team_failure)
         return self.result

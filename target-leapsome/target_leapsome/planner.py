@@ -1,12 +1,21 @@
 """The pure heart of the sync: desired population + Leapsome's current state -> a plan of writes.
 
-No I/O here, so every rule (identity, adoption, leavers, teams, managers, "Personio wins") can be
-tested without HTTP, and applying the plan to any faithful model of Leapsome must reach the desired
-state, after which planning again yields nothing to do.
+Planning runs in phases, each a pure function of the frozen result of the ones before it:
+
+    index_leapsome (who is who in Leapsome)
+      -> plan_users (creates, field changes, adoption, (de)activation)
+      -> plan_managers (manager links from supervisors; self-supervision, cycles and missing users skipped)
+      -> plan_teams (one team per department, holding exactly its synced members)
+      -> assemble (one update per user, the manager included)
+
+No I/O here, so every rule (identity, adoption, leavers, teams, managers, "Personio wins") can be tested
+without HTTP; applying the plan to any faithful model of Leapsome reaches the desired state, after which
+planning again yields nothing to do (which is how `verify.py` proves a run).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from target_leapsome.desired import Desired
@@ -20,89 +29,12 @@ from target_leapsome.models import (
     blank,
     team_external_id,
 )
+from target_leapsome.plan import Change, CreateUser, Plan, TeamWrite, UpdateUser, UserKey, UserRef
 
 MAX_TEAM_NAME = 128
 SHARE_LIMIT_FROM = 3  # a tiny org losing 3 people is not a mass deactivation
-MAX_MEMBERS = 100  # Leapsome refuses more members in one group request
 NAME_FIELDS = ("given_name", "family_name")
-
-
-@dataclass(frozen=True)
-class UserRef:
-    """A user the plan writes to: an existing Leapsome id, or a Personio id created in this run."""
-
-    leapsome_id: str | None = None
-    external_id: str | None = None
-
-    @property
-    def key(self) -> str:
-        return self.leapsome_id if self.leapsome_id else f"ext:{self.external_id}"
-
-
-@dataclass
-class CreateUser:
-    external_id: str
-    user_name: str
-    fields: dict[str, str | None]
-    label: str
-
-
-@dataclass
-class UpdateUser:
-    """One PATCH of one user: every managed field that differs, the manager included."""
-
-    ref: UserRef
-    user_name: str  # the userName to send (the new one when the email changes)
-    label: str
-    kinds: list[str] = field(default_factory=list)
-    changes: dict[str, tuple[object, object]] = field(default_factory=dict)
-    set_manager: bool = False
-    manager: UserRef | None = None
-
-
-@dataclass
-class TeamWrite:
-    """The writes of one synced team after users exist: adoption, rename and membership together."""
-
-    department_id: int
-    team_id: str | None  # None: created in this run
-    label: str
-    kinds: list[str] = field(default_factory=list)
-    display_name: str | None = None  # set when renaming or adopting
-    external_id: str | None = None  # set when adopting
-    replace: bool = False
-    members: list[UserRef] = field(default_factory=list)  # the full list when replacing, else additions
-    added: list[str] = field(default_factory=list)  # user keys, for the report
-    removed: list[str] = field(default_factory=list)
-    name_before: str | None = None
-
-    @property
-    def request_count(self) -> int:
-        """A create is its own request; members go in chunks of 100, the first riding on a rename or adoption."""
-        chunks = -(-len(self.members) // MAX_MEMBERS)
-        return 1 + chunks if self.team_id is None else max(1, chunks)
-
-
-@dataclass
-class Plan:
-    user_creates: list[CreateUser] = field(default_factory=list)
-    user_updates: list[UpdateUser] = field(default_factory=list)
-    team_writes: list[TeamWrite] = field(default_factory=list)
-    skips: list[Skip] = field(default_factory=list)
-    managed_active: int = 0  # active users the sync manages before the plan: the base of the share limit
-
-    @property
-    def deactivations(self) -> list[UpdateUser]:
-        return [u for u in self.user_updates if "deactivated" in u.kinds]
-
-    @property
-    def write_count(self) -> int:
-        """The planned requests, counting each member chunk of 100; used in logs and dry runs."""
-        team_requests = sum(write.request_count for write in self.team_writes)
-        return len(self.user_creates) + len(self.user_updates) + team_requests
-
-    def is_empty(self) -> bool:
-        return not (self.user_creates or self.user_updates or self.team_writes)
+Changes = dict[str, tuple[object, object]]
 
 
 @dataclass(frozen=True)
@@ -130,355 +62,300 @@ def limit_violation(plan: Plan, max_count: int, max_share: float) -> str | None:
     return None
 
 
-class _Planner:
-    def __init__(self, desired: Desired, state: LeapsomeState, options: PlanOptions) -> None:
-        self.desired = desired
-        self.state = state
-        self.options = options
-        self.plan = Plan()
-        self.by_ext: dict[str, LeapsomeUser] = {}
-        self.by_name: dict[str, LeapsomeUser] = {}
-        self.by_id = {user.id: user for user in state.users}
-        self.resolved: dict[str, UserRef] = {}  # Personio id -> the user it has after the plan
-        self.final_active: dict[str, bool] = {}
-        self.synced: dict[str, Employee] = {}  # employees whose user is written by this plan
-        self.team_of: dict[str, int | None] = {}  # user key -> department whose team it belongs in
-        self.updates: dict[str, UpdateUser] = {}
-        self.labels: dict[str, str] = {}  # user key -> label
+def plan_sync(desired: Desired, state: LeapsomeState, options: PlanOptions | None = None) -> Plan:
+    """Compute the writes that bring Leapsome to what Personio says."""
+    options = options or PlanOptions()
+    index = index_leapsome(state)
+    users = plan_users(desired, index, options)
+    managers = plan_managers(desired, index, users, options)
+    teams = plan_teams(desired, state, index, users)
+    updates = assemble(users, managers)
+    return Plan(
+        user_creates=users.creates,
+        user_updates=updates,
+        team_writes=teams.writes,
+        skips=(*desired.skips, *index.skips, *users.skips, *managers.skips, *teams.skips),
+        managed_active=index.managed_active,
+    )
 
-    def skip(self, subject: str, reason: str, key: str | None = None) -> None:
-        self.plan.skips.append(Skip(subject, reason, key))
 
-    def update_for(self, ref: UserRef, user_name: str, label: str) -> UpdateUser:
-        existing = self.updates.get(ref.key)
-        if existing is None:
-            existing = UpdateUser(ref=ref, user_name=user_name, label=label)
-            self.updates[ref.key] = existing
-        return existing
+# -- phase 1: who is who in Leapsome ----------------------------------------------------------------
+@dataclass(frozen=True)
+class LeapsomeIndex:
+    by_ext: Mapping[str, LeapsomeUser]  # the users the sync manages, by Personio id
+    by_name: Mapping[str, LeapsomeUser]  # every user, by lower-cased userName
+    by_id: Mapping[str, LeapsomeUser]
+    managed_active: int
+    skips: tuple[Skip, ...]
 
-    # -- identity ------------------------------------------------------------------------------
-    def index(self) -> None:
-        for user in self.state.users:
-            self.by_name.setdefault(user.user_name.lower(), user)
-            if not user.managed:
-                continue
-            ext = str(user.external_id)
-            if ext in self.by_ext:
-                self.skip(
-                    f"Leapsome user {user.id} ({user.user_name})",
-                    f"has the same externalId {ext} as Leapsome user {self.by_ext[ext].id}; left alone",
-                )
-                continue
-            self.by_ext[ext] = user
-            self.plan.managed_active += int(user.active)
 
-    def users(self) -> None:
-        employees = sorted(self.desired.employees.values(), key=lambda e: e.id)
-        for employee in employees:
-            ext = employee.external_id
-            user = self.by_ext.get(ext)
-            if employee.status in self.options.statuses:
-                self.sync_user(employee, user)
-            elif user is not None and employee.status in self.options.deactivate_statuses:
-                self.deactivate(user, employee.label, f"status is {employee.status}")
-            elif user is not None:
-                self._keep(user)
-                self.skip(employee.label, f"status {employee.status} is not in the statuses setting; left as is", ext)
-        for ext, user in self.by_ext.items():
-            if ext in self.resolved or ext in self.desired.unusable or ext in self.desired.employees:
-                continue
-            if self.desired.complete:
-                self.deactivate(user, f"employee {ext} ({user.user_name})", "no longer in Personio")
-            else:
-                self._keep(user)
-        for ext in self.desired.unusable:
-            user = self.by_ext.get(ext)
-            if user is not None and ext not in self.resolved:
-                self._keep(user)
+def index_leapsome(state: LeapsomeState) -> LeapsomeIndex:
+    by_ext: dict[str, LeapsomeUser] = {}
+    by_name: dict[str, LeapsomeUser] = {}
+    skips: list[Skip] = []
+    managed_active = 0
+    for user in state.users:
+        by_name.setdefault(user.user_name.lower(), user)
+        if not user.managed:
+            continue
+        ext = str(user.external_id)
+        if ext in by_ext:
+            subject = f"Leapsome user {user.id} ({user.user_name})"
+            skips.append(Skip(subject, f"has the same externalId {ext} as Leapsome user {by_ext[ext].id}; left alone"))
+            continue
+        by_ext[ext] = user
+        managed_active += int(user.active)
+    return LeapsomeIndex(by_ext, by_name, {u.id: u for u in state.users}, managed_active, tuple(skips))
 
-    def _keep(self, user: LeapsomeUser) -> None:
+
+# -- phase 2: users -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UsersPlan:
+    creates: tuple[CreateUser, ...]
+    updates: Mapping[UserKey, UpdateUser]  # one per user the plan touches; may still be empty (managers follow)
+    resolved: Mapping[str, UserRef]  # Personio id -> the user it has after the plan
+    active_after: Mapping[str, bool]  # Personio id -> whether that user is active after the plan
+    synced: Mapping[str, Employee]  # employees whose user this plan writes
+    team_of: Mapping[UserKey, int | None]  # the department whose team a user belongs in (None: no team)
+    labels: Mapping[UserKey, str]
+    skips: tuple[Skip, ...]
+
+
+@dataclass
+class _Users:
+    """The users phase while it runs; `plan_users` freezes it."""
+
+    index: LeapsomeIndex
+    creates: list[CreateUser] = field(default_factory=list)
+    drafts: dict[UserKey, tuple[UserRef, str, str, Changes]] = field(default_factory=dict)
+    resolved: dict[str, UserRef] = field(default_factory=dict)
+    active_after: dict[str, bool] = field(default_factory=dict)
+    synced: dict[str, Employee] = field(default_factory=dict)
+    team_of: dict[UserKey, int | None] = field(default_factory=dict)
+    labels: dict[UserKey, str] = field(default_factory=dict)
+    skips: list[Skip] = field(default_factory=list)
+
+    def changes_of(self, ref: UserRef, user_name: str, label: str) -> Changes:
+        """The change set of one user's update, started on first use."""
+        return self.drafts.setdefault(ref.key, (ref, user_name, label, {}))[3]
+
+    def keep(self, user: LeapsomeUser) -> None:
         """A managed user this plan leaves as it is; still resolvable as a manager or team member."""
         ext = str(user.external_id)
         self.resolved[ext] = UserRef(user.id, ext)
-        self.final_active[ext] = user.active
-
-    def sync_user(self, employee: Employee, user: LeapsomeUser | None) -> None:
-        ext = employee.external_id
-        adopted = False
-        if user is None:
-            candidate = self.by_name.get(employee.email)
-            if candidate is not None and candidate.external_id is None:
-                user, adopted = candidate, True
-            elif candidate is not None:
-                self.skip(
-                    employee.label,
-                    f"the email {employee.email} is the userName of Leapsome user {candidate.id}, which "
-                    f"belongs to externalId {candidate.external_id}; not synced",
-                    ext,
-                )
-                return
-        self.synced[ext] = employee
-        self.final_active[ext] = True
-        if user is None:
-            ref = UserRef(None, ext)
-            self.resolved[ext] = ref
-            core = {k: v for k, v in employee.fields().items() if k not in CLEARABLE_FIELDS}
-            self.plan.user_creates.append(CreateUser(ext, employee.email, core, employee.label))
-            update = self.update_for(ref, employee.email, employee.label)
-            for name in CLEARABLE_FIELDS:
-                value = employee.fields()[name]
-                if value is not None:
-                    update.changes[name] = (None, value)
-            self.decide_team(ref, employee)
-            return
-        ref = UserRef(user.id, ext)
-        self.resolved[ext] = ref
-        self.decide_team(ref, employee)
-        update = self.update_for(ref, user.user_name, employee.label)
-        if adopted:
-            update.changes["external_id"] = (None, ext)
-        if user.user_name.lower() != employee.email:
-            other = self.by_name.get(employee.email)
-            if other is not None and other.id != user.id:
-                self.skip(
-                    employee.label,
-                    f"email change to {employee.email} not applied: that userName belongs to Leapsome user {other.id}",
-                    ext,
-                )
-            else:
-                update.user_name = employee.email
-                update.changes["user_name"] = (user.user_name, employee.email)
-        have = user.fields()
-        want = employee.fields()
-        for name, value in want.items():
-            if name in employee.unknown or (value is None and name not in CLEARABLE_FIELDS):
-                continue
-            if blank(value) != blank(have[name]):
-                update.changes[name] = (have[name], value)
-        if any(n in update.changes for n in NAME_FIELDS):
-            for name in NAME_FIELDS:
-                update.changes.setdefault(name, (have[name], want[name] if want[name] else have[name]))
-        if not user.active:
-            update.changes["active"] = (False, True)
-
-    def decide_team(self, ref: UserRef, employee: Employee) -> None:
-        """An employee whose record has no department key keeps the teams they are in (undecided)."""
-        self.labels[ref.key] = employee.label
-        if "team" not in employee.unknown:
-            self.team_of[ref.key] = employee.department_id
+        self.active_after[ext] = user.active
 
     def deactivate(self, user: LeapsomeUser, label: str, reason: str) -> None:
         ext = str(user.external_id)
         ref = UserRef(user.id, ext)
         self.resolved[ext] = ref
-        self.final_active[ext] = False
+        self.active_after[ext] = False
         self.team_of[ref.key] = None
         self.labels[ref.key] = label
         if user.active:
-            update = self.update_for(ref, user.user_name, f"{label}: {reason}")
-            update.changes["active"] = (True, False)
+            self.changes_of(ref, user.user_name, f"{label}: {reason}")["active"] = (True, False)
 
-    # -- managers ------------------------------------------------------------------------------
-    def managers(self) -> None:
-        wanted: dict[str, str | None] = {}
-        for ext, employee in self.synced.items():
-            supervisor = employee.supervisor_id
-            if "manager" in employee.unknown:
-                continue  # no supervisor key: the manager Leapsome has stays
-            if supervisor is None:
-                wanted[ext] = None
-            elif supervisor == employee.id:
-                wanted[ext] = None
-                self.skip(
-                    employee.label,
-                    "is their own supervisor in Personio; set their real supervisor there (synced without a manager)",
-                    ext,
-                )
-            elif self.final_active.get(str(supervisor)) and str(supervisor) in self.resolved:
-                wanted[ext] = str(supervisor)
-            else:
-                wanted[ext] = None
-                self.skip(employee.label, self._no_manager_reason(str(supervisor)), ext)
-        ext_of_id = {u.id: ext for ext, u in self.by_ext.items()}
-        graph: dict[str, str | None] = {}
-        for ext, user in self.by_ext.items():
-            graph[ext] = ext_of_id.get(user.manager_id or "")
-        graph.update(wanted)
-        for cycle in _cycles(graph):
-            path = " -> ".join([*cycle, cycle[0]])
-            for ext in cycle:
-                if ext in wanted:
-                    wanted[ext] = None
-                    self.skip(
-                        self.synced[ext].label,
-                        f"supervision cycle {path} in Personio; fix a supervisor there (synced without a manager)",
-                        ext,
-                    )
-        for ext, manager_ext in sorted(wanted.items(), key=lambda item: int(item[0])):
-            ref = self.resolved[ext]
-            current = self.by_id.get(ref.leapsome_id or "")
-            manager_ref = self.resolved[manager_ext] if manager_ext else None
-            current_id = current.manager_id if current else None
-            wanted_id = manager_ref.leapsome_id if manager_ref else None
-            if manager_ref is None and current_id is None:
-                continue
-            if manager_ref is not None and wanted_id is not None and wanted_id == current_id:
-                continue
-            employee = self.synced[ext]
-            update = self.update_for(ref, employee.email, employee.label)
-            update.set_manager = True
-            update.manager = manager_ref
-            update.changes["manager"] = (current_id, manager_ref.key if manager_ref else None)
+    def place(self, ref: UserRef, employee: Employee) -> None:
+        """Note the employee's team; one whose record has no department key keeps the teams they are in."""
+        self.labels[ref.key] = employee.label
+        if "team" not in employee.unknown:
+            self.team_of[ref.key] = employee.department_id
 
-    def _no_manager_reason(self, supervisor: str) -> str:
-        """Why a supervisor has no Leapsome user to point at, in words that tell HR where to look."""
-        employee = self.desired.employees.get(supervisor)
-        if supervisor in self.desired.unusable:
-            return f"their supervisor, employee {supervisor}, is skipped (see there); synced without a manager"
-        if employee is not None and employee.status in self.options.deactivate_statuses:
-            return (
-                f"their supervisor, {employee.label}, has status {employee.status}; assign a current supervisor "
-                "in Personio (synced without a manager)"
-            )
-        if employee is not None or supervisor in self.by_ext:
-            name = employee.label if employee is not None else f"employee {supervisor}"
-            return f"their supervisor, {name}, has no active Leapsome user; synced without a manager"
-        return (
-            f"their supervisor, employee {supervisor}, is not among the employees Personio returned; correct the "
-            "supervisor in Personio (synced without a manager)"
+    def freeze(self) -> UsersPlan:
+        updates = {
+            key: UpdateUser(ref, user_name, label, changes)
+            for key, (ref, user_name, label, changes) in self.drafts.items()
+        }
+        return UsersPlan(
+            tuple(self.creates),
+            updates,
+            self.resolved,
+            self.active_after,
+            self.synced,
+            self.team_of,
+            self.labels,
+            tuple(self.skips),
         )
 
-    # -- teams ---------------------------------------------------------------------------------
-    def teams(self) -> None:
-        by_department: dict[int, LeapsomeTeam] = {}
-        for existing in self.state.teams:
-            department = existing.department_id
-            if department is not None and department not in by_department:
-                by_department[department] = existing
-        names: dict[int, str | None] = {}
-        for employee in self.desired.employees.values():
-            if employee.department_id is not None and employee.department_name:
-                names.setdefault(employee.department_id, employee.department_name)
-        names.update({k: v for k, v in self.desired.departments.items() if v})
-        taken = {t.display_name.lower(): t for t in self.state.teams}
-        current: dict[str, set[str]] = {}
-        for user in self.state.users:
-            for group in user.group_ids:
-                current.setdefault(group, set()).add(user.id)
-        decided = dict(self.team_of)
-        if self.desired.complete:
-            unusable_ids = {self.by_ext[e].id for e in self.desired.unusable if e in self.by_ext}
-            for user in self.state.users:
-                if user.id not in decided and user.id not in unusable_ids and not self._undecided(user):
-                    decided[user.id] = None
-        refs = {ref.key: ref for ref in self.resolved.values()}
-        departments = {d for d in decided.values() if d is not None} | set(by_department)
-        for department in sorted(departments):
-            members_wanted = {k for k, d in decided.items() if d == department}
-            team: LeapsomeTeam | None = by_department.get(department)
-            name = names.get(department)
-            label = f"team of department {department} ({name or 'no name'})"
-            adopt = False
-            if team is None:
-                if not members_wanted:
-                    continue
-                if not name:
-                    self.skip(
-                        label,
-                        f"the department has no name in Personio; name it there, and the next complete "
-                        f"snapshot creates its team ({len(members_wanted)} members wait for it)",
-                    )
-                    continue
-                if len(name) > MAX_TEAM_NAME:
-                    self.skip(label, f"the name is over {MAX_TEAM_NAME} characters; team not created")
-                    continue
-                clash = taken.get(name.lower())
-                if clash is not None and clash.display_name == name and clash.external_id is None:
-                    team, adopt = clash, True
-                elif clash is not None:
-                    self.skip(
-                        label,
-                        f"the name is taken by Leapsome team {clash.id} ({clash.display_name!r}), "
-                        "which the sync does not own; team not created",
-                    )
-                    continue
-                else:
-                    taken[name.lower()] = LeapsomeTeam(f"new:{department}", name, team_external_id(department))
-            write = TeamWrite(department, team.id if team else None, label)
-            if team is None and name:
-                write.display_name, write.external_id = name, team_external_id(department)
-                write.kinds.append("created")
-            if adopt and team is not None:
-                write.external_id = team_external_id(department)
-                write.kinds.append("adopted")
-            if team is not None and name and team.display_name != name and not adopt:
-                clash = taken.get(name.lower())
-                if len(name) > MAX_TEAM_NAME:
-                    self.skip(label, f"rename not applied: the name is over {MAX_TEAM_NAME} characters")
-                elif clash is not None and clash.id != team.id:
-                    self.skip(label, f"rename to {name!r} not applied: Leapsome team {clash.id} has that name")
-                else:
-                    write.display_name = name
-                    write.name_before = team.display_name
-                    write.kinds.append("renamed")
-                    taken[name.lower()] = team
-            have = current.get(team.id, set()) if team is not None else set()
-            wanted = {k for k in have if k not in decided} | members_wanted
-            added, removed = sorted(wanted - have), sorted(have - wanted)
-            if removed:
-                write.replace = True
-                write.members = [refs.get(k, UserRef(k, None)) for k in sorted(wanted)]
-            elif added:
-                write.members = [refs.get(k, UserRef(k, None)) for k in added]
-            write.added = [self.labels.get(k, k) for k in added]
-            write.removed = [self.labels.get(k, k) for k in removed]
-            if added or removed:
-                write.kinds.append("members_changed")
-            if write.kinds or team is None:
-                self.plan.team_writes.append(write)
 
-    def _undecided(self, user: LeapsomeUser) -> bool:
-        """In a complete snapshot, only managed users whose record was unusable (or skipped) stay as they are."""
-        return user.managed and str(user.external_id) in self.resolved and user.id not in self.team_of
-
-    def run(self) -> Plan:
-        self.plan.skips.extend(self.desired.skips)
-        self.index()
-        self.users()
-        self.managers()
-        self.teams()
-        self.plan.user_updates = [u for u in self.updates.values() if u.changes]
-        for update in self.plan.user_updates:
-            update.kinds = _kinds(update)
-        return self.plan
+def plan_users(desired: Desired, index: LeapsomeIndex, options: PlanOptions) -> UsersPlan:
+    """Every employee's user: created, adopted, updated, (re)activated or deactivated; the rest kept."""
+    phase = _Users(index)
+    for employee in sorted(desired.employees.values(), key=lambda e: e.id):
+        user = index.by_ext.get(employee.external_id)
+        if employee.status in options.statuses:
+            _sync_user(phase, employee, user)
+        elif user is not None and employee.status in options.deactivate_statuses:
+            phase.deactivate(user, employee.label, f"status is {employee.status}")
+        elif user is not None:
+            phase.keep(user)
+            reason = f"status {employee.status} is not in the statuses setting; left as is"
+            phase.skips.append(Skip(employee.label, reason, employee.external_id))
+    for ext, user in index.by_ext.items():
+        if ext in phase.resolved or ext in desired.unusable or ext in desired.employees:
+            continue
+        if desired.complete:
+            phase.deactivate(user, f"employee {ext} ({user.user_name})", "no longer in Personio")
+        else:
+            phase.keep(user)
+    for ext in desired.unusable:
+        user = index.by_ext.get(ext)
+        if user is not None and ext not in phase.resolved:
+            phase.keep(user)
+    return phase.freeze()
 
 
-def _kinds(update: UpdateUser) -> list[str]:
-    """What an update means for the summary; a new user's follow-up PATCH is part of its creation."""
-    if update.ref.leapsome_id is None:
-        return ["create_details"]
-    changes = update.changes
-    kinds = []
-    if "external_id" in changes:
-        kinds.append("adopted")
-    if "user_name" in changes:
-        kinds.append("email_changed")
-    if changes.get("active") == (False, True):
-        kinds.append("reactivated")
-    if changes.get("active") == (True, False):
-        kinds.append("deactivated")
-    if "manager" in changes:
-        kinds.append("manager_changed")
-    if any(k not in {"external_id", "active", "user_name", "manager"} for k in changes):
-        kinds.append("updated")
-    return kinds
+def _sync_user(phase: _Users, employee: Employee, user: LeapsomeUser | None) -> None:
+    """Create the employee's user, or bring the one they have (or that we adopt) up to date."""
+    ext = employee.external_id
+    adopted = False
+    if user is None:
+        candidate = phase.index.by_name.get(employee.email)
+        if candidate is not None and candidate.external_id is None:
+            user, adopted = candidate, True
+        elif candidate is not None:
+            reason = (
+                f"the email {employee.email} is the userName of Leapsome user {candidate.id}, which "
+                f"belongs to externalId {candidate.external_id}; not synced"
+            )
+            phase.skips.append(Skip(employee.label, reason, ext))
+            return
+    phase.synced[ext] = employee
+    phase.active_after[ext] = True
+    if user is None:
+        _create(phase, employee)
+    else:
+        _update(phase, employee, user, adopted)
 
 
-def _cycles(graph: dict[str, str | None]) -> list[list[str]]:
+def _create(phase: _Users, employee: Employee) -> None:
+    """A create carries the documented core fields; the rest follows in the user's first PATCH."""
+    ext = employee.external_id
+    ref = UserRef(None, ext)
+    phase.resolved[ext] = ref
+    wanted = employee.fields()
+    core = {k: v for k, v in wanted.items() if k not in CLEARABLE_FIELDS}
+    phase.creates.append(CreateUser(ext, employee.email, core, employee.label))
+    changes = phase.changes_of(ref, employee.email, employee.label)
+    changes.update({name: (None, wanted[name]) for name in sorted(CLEARABLE_FIELDS) if wanted[name] is not None})
+    phase.place(ref, employee)
+
+
+def _update(phase: _Users, employee: Employee, user: LeapsomeUser, adopted: bool) -> None:
+    """Personio wins: every managed field that differs, the email (userName) and the activation."""
+    ext = employee.external_id
+    ref = UserRef(user.id, ext)
+    phase.resolved[ext] = ref
+    phase.place(ref, employee)
+    changes = phase.changes_of(ref, user.user_name, employee.label)
+    if adopted:
+        changes["external_id"] = (None, ext)
+    if user.user_name.lower() != employee.email:
+        other = phase.index.by_name.get(employee.email)
+        if other is not None and other.id != user.id:
+            reason = f"email change to {employee.email} not applied: that userName belongs to Leapsome user {other.id}"
+            phase.skips.append(Skip(employee.label, reason, ext))
+        else:
+            phase.drafts[ref.key] = (ref, employee.email, employee.label, changes)  # the PATCH names the new one
+            changes["user_name"] = (user.user_name, employee.email)
+    changes.update(_field_changes(employee, user))
+    if not user.active:
+        changes["active"] = (False, True)
+
+
+def _field_changes(employee: Employee, user: LeapsomeUser) -> Changes:
+    """The managed fields Personio says differently; names go together, since Leapsome sets them together."""
+    have, want = user.fields(), employee.fields()
+    changes: Changes = {}
+    for name, value in want.items():
+        if name in employee.unknown or (value is None and name not in CLEARABLE_FIELDS):
+            continue
+        if blank(value) != blank(have[name]):
+            changes[name] = (have[name], value)
+    if any(n in changes for n in NAME_FIELDS):
+        for name in NAME_FIELDS:
+            changes.setdefault(name, (have[name], want[name] if want[name] else have[name]))
+    return changes
+
+
+# -- phase 3: managers ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ManagersPlan:
+    links: Mapping[str, tuple[UserRef | None, str | None]]  # Personio id -> (new manager, current manager id)
+    skips: tuple[Skip, ...]
+
+
+def plan_managers(desired: Desired, index: LeapsomeIndex, users: UsersPlan, options: PlanOptions) -> ManagersPlan:
+    """Each synced employee's manager is their supervisor's user, unless that link cannot be made."""
+    skips: list[Skip] = []
+    wanted: dict[str, str | None] = {}
+    for ext, employee in users.synced.items():
+        if "manager" in employee.unknown:
+            continue  # no supervisor key: the manager Leapsome has stays
+        wanted[ext], reason = _supervisor_link(desired, index, users, options, employee)
+        if reason:
+            skips.append(Skip(employee.label, reason, ext))
+    ext_of_id = {u.id: ext for ext, u in index.by_ext.items()}
+    graph: dict[str, str | None] = {ext: ext_of_id.get(u.manager_id or "") for ext, u in index.by_ext.items()}
+    graph.update(wanted)
+    for cycle in _cycles(graph):
+        path = " -> ".join([*cycle, cycle[0]])
+        for ext in (e for e in cycle if e in wanted):
+            wanted[ext] = None
+            reason = f"supervision cycle {path} in Personio; fix a supervisor there (synced without a manager)"
+            skips.append(Skip(users.synced[ext].label, reason, ext))
+    links: dict[str, tuple[UserRef | None, str | None]] = {}
+    for ext, manager_ext in sorted(wanted.items(), key=lambda item: int(item[0])):
+        current = index.by_id.get(users.resolved[ext].leapsome_id or "")
+        current_id = current.manager_id if current else None
+        manager = users.resolved[manager_ext] if manager_ext else None
+        if manager is None and current_id is None:
+            continue
+        if manager is not None and manager.leapsome_id is not None and manager.leapsome_id == current_id:
+            continue
+        links[ext] = (manager, current_id)
+    return ManagersPlan(links, tuple(skips))
+
+
+def _supervisor_link(
+    desired: Desired, index: LeapsomeIndex, users: UsersPlan, options: PlanOptions, employee: Employee
+) -> tuple[str | None, str | None]:
+    """The Personio id of the employee's manager-to-be (or None), and why there is none when there should be."""
+    supervisor = employee.supervisor_id
+    if supervisor is None:
+        return None, None
+    if supervisor == employee.id:
+        return None, "is their own supervisor in Personio; set their real supervisor there (synced without a manager)"
+    key = str(supervisor)
+    if users.active_after.get(key) and key in users.resolved:
+        return key, None
+    return None, _no_manager_reason(desired, index, options, key)
+
+
+def _no_manager_reason(desired: Desired, index: LeapsomeIndex, options: PlanOptions, supervisor: str) -> str:
+    """Why a supervisor has no Leapsome user to point at, in words that tell HR where to look."""
+    employee = desired.employees.get(supervisor)
+    if supervisor in desired.unusable:
+        return f"their supervisor, employee {supervisor}, is skipped (see there); synced without a manager"
+    if employee is not None and employee.status in options.deactivate_statuses:
+        return (
+            f"their supervisor, {employee.label}, has status {employee.status}; assign a current supervisor "
+            "in Personio (synced without a manager)"
+        )
+    if employee is not None or supervisor in index.by_ext:
+        name = employee.label if employee is not None else f"employee {supervisor}"
+        return f"their supervisor, {name}, has no active Leapsome user; synced without a manager"
+    return (
+        f"their supervisor, employee {supervisor}, is not among the employees Personio returned; correct the "
+        "supervisor in Personio (synced without a manager)"
+    )
+
+
+def _cycles(graph: Mapping[str, str | None]) -> list[list[str]]:
     """Every cycle in a functional graph (each node has at most one successor), each reported once."""
     state: dict[str, int] = {}
     cycles: list[list[str]] = []
-    for start in sorted(graph, key=_sort_key):
+    for start in sorted(graph, key=lambda value: (len(value), value)):
         path: list[str] = []
         position: dict[str, int] = {}
         node: str | None = start
@@ -494,10 +371,167 @@ def _cycles(graph: dict[str, str | None]) -> list[list[str]]:
     return cycles
 
 
-def _sort_key(value: str) -> tuple[int, str]:
-    return (len(value), value)
+# -- phase 4: teams ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TeamsPlan:
+    writes: tuple[TeamWrite, ...]
+    skips: tuple[Skip, ...]
 
 
-def plan_sync(desired: Desired, state: LeapsomeState, options: PlanOptions | None = None) -> Plan:
-    """Compute the writes that bring Leapsome to what Personio says."""
-    return _Planner(desired, state, options or PlanOptions()).run()
+@dataclass
+class _Teams:
+    """What the teams phase knows while it runs: Leapsome's teams and who is in them, and taken names."""
+
+    by_department: dict[int, LeapsomeTeam]
+    names: dict[int, str | None]  # department -> its name in Personio
+    taken: dict[str, LeapsomeTeam]  # lower-cased team name -> team
+    members: dict[str, set[UserKey]]  # team id -> its members now
+    decided: dict[UserKey, int | None]  # user -> department whose team they belong in
+    refs: dict[UserKey, UserRef]
+    labels: Mapping[UserKey, str]
+    skips: list[Skip] = field(default_factory=list)
+
+
+def plan_teams(desired: Desired, state: LeapsomeState, index: LeapsomeIndex, users: UsersPlan) -> TeamsPlan:
+    """One team per department with a name, holding exactly the department's synced active members."""
+    phase = _teams_phase(desired, state, index, users)
+    writes = []
+    departments = {d for d in phase.decided.values() if d is not None} | set(phase.by_department)
+    for department in sorted(departments):
+        write = _team_write(phase, department)
+        if write is not None:
+            writes.append(write)
+    return TeamsPlan(tuple(writes), tuple(phase.skips))
+
+
+def _teams_phase(desired: Desired, state: LeapsomeState, index: LeapsomeIndex, users: UsersPlan) -> _Teams:
+    by_department: dict[int, LeapsomeTeam] = {}
+    for existing in state.teams:
+        if existing.department_id is not None:
+            by_department.setdefault(existing.department_id, existing)
+    names: dict[int, str | None] = {}
+    for employee in desired.employees.values():
+        if employee.department_id is not None and employee.department_name:
+            names.setdefault(employee.department_id, employee.department_name)
+    names.update({k: v for k, v in desired.departments.items() if v})
+    members: dict[str, set[UserKey]] = {}
+    for user in state.users:
+        for group in user.group_ids:
+            members.setdefault(group, set()).add(UserKey("leapsome", user.id))
+    decided = dict(users.team_of)
+    if desired.complete:  # a complete snapshot decides everyone but the unusable and the skipped
+        left_alone = {index.by_ext[e].id for e in desired.unusable if e in index.by_ext}
+        for user in state.users:
+            key = UserKey("leapsome", user.id)
+            undecided = user.managed and str(user.external_id) in users.resolved and key not in users.team_of
+            if key not in decided and user.id not in left_alone and not undecided:
+                decided[key] = None
+    refs = {ref.key: ref for ref in users.resolved.values()}
+    taken = {t.display_name.lower(): t for t in state.teams}
+    return _Teams(by_department, names, taken, members, decided, refs, users.labels)
+
+
+def _team_write(phase: _Teams, department: int) -> TeamWrite | None:
+    """The write that makes one department's team right, or None when it already is (or cannot be made)."""
+    wanted_members = {k for k, d in phase.decided.items() if d == department}
+    team = phase.by_department.get(department)
+    name = phase.names.get(department)
+    label = f"team of department {department} ({name or 'no name'})"
+    kinds: list[Change] = []
+    display_name = external_id = name_before = None
+    if team is None:
+        if not wanted_members:
+            return None
+        team = _team_to_create_or_adopt(phase, department, name, label, len(wanted_members))
+        if team is None:
+            return None
+        if team.id.startswith("new:"):
+            kinds.append(Change.CREATED)
+            display_name, external_id = name, team_external_id(department)
+        else:
+            kinds.append(Change.ADOPTED)
+            external_id = team_external_id(department)
+    elif name and team.display_name != name and _may_rename(phase, team, name, label):
+        kinds.append(Change.RENAMED)
+        display_name, name_before = name, team.display_name
+    creating = Change.CREATED in kinds
+    have = set() if creating else phase.members.get(team.id, set())
+    wanted = {k for k in have if k not in phase.decided} | wanted_members
+    added, removed = sorted(wanted - have), sorted(have - wanted)
+    chosen = sorted(wanted) if removed else added
+    if added or removed:
+        kinds.append(Change.MEMBERS_CHANGED)
+    if not kinds:
+        return None
+    return TeamWrite(
+        department_id=department,
+        team_id=None if creating else team.id,
+        label=label,
+        kinds=tuple(kinds),
+        display_name=display_name,
+        external_id=external_id,
+        replace=bool(removed),
+        members=tuple(phase.refs.get(k, UserRef(k.value, None)) for k in chosen),
+        added=tuple(phase.labels.get(k, k.value) for k in added),
+        removed=tuple(phase.labels.get(k, k.value) for k in removed),
+        name_before=name_before,
+    )
+
+
+def _team_to_create_or_adopt(
+    phase: _Teams, department: int, name: str | None, label: str, waiting: int
+) -> LeapsomeTeam | None:
+    """A department without a team gets a new one, or the hand-made team of exactly its name."""
+    if not name:
+        reason = (
+            "the department has no name in Personio; name it there, and the next complete snapshot creates its "
+            f"team ({waiting} members wait for it)"
+        )
+        phase.skips.append(Skip(label, reason))
+        return None
+    if len(name) > MAX_TEAM_NAME:
+        phase.skips.append(Skip(label, f"the name is over {MAX_TEAM_NAME} characters; team not created"))
+        return None
+    clash = phase.taken.get(name.lower())
+    if clash is not None and clash.display_name == name and clash.external_id is None:
+        return clash
+    if clash is not None:
+        reason = (
+            f"the name is taken by Leapsome team {clash.id} ({clash.display_name!r}), which the sync does not "
+            "own; team not created"
+        )
+        phase.skips.append(Skip(label, reason))
+        return None
+    new = LeapsomeTeam(f"new:{department}", name, team_external_id(department))
+    phase.taken[name.lower()] = new
+    return new
+
+
+def _may_rename(phase: _Teams, team: LeapsomeTeam, name: str, label: str) -> bool:
+    clash = phase.taken.get(name.lower())
+    if len(name) > MAX_TEAM_NAME:
+        phase.skips.append(Skip(label, f"rename not applied: the name is over {MAX_TEAM_NAME} characters"))
+        return False
+    if clash is not None and clash.id != team.id:
+        phase.skips.append(Skip(label, f"rename to {name!r} not applied: Leapsome team {clash.id} has that name"))
+        return False
+    phase.taken[name.lower()] = team
+    return True
+
+
+# -- assembly ---------------------------------------------------------------------------------------
+def assemble(users: UsersPlan, managers: ManagersPlan) -> tuple[UpdateUser, ...]:
+    """One update per user: the users phase's changes and the manager link, dropping the empty ones."""
+    updates: list[UpdateUser] = []
+    for update in users.updates.values():
+        link = managers.links.get(str(update.ref.external_id)) if update.ref.external_id in users.synced else None
+        if link is None:
+            if update.changes:
+                updates.append(update)
+            continue
+        manager, current_id = link
+        changes = {**update.changes, "manager": (current_id, manager.key.value if manager else None)}
+        updates.append(
+            UpdateUser(update.ref, update.user_name, update.label, changes, set_manager=True, manager=manager)
+        )
+    return tuple(updates)

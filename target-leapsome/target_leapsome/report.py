@@ -21,7 +21,7 @@ from typing import Any
 from target_leapsome.apply import ApplyResult
 from target_leapsome.desired import RecordError
 from target_leapsome.models import Skip
-from target_leapsome.planner import Plan
+from target_leapsome.plan import Plan
 
 EMPLOYEE_IN_TEXT = re.compile(r"employee \d+ \([^)]*\)(, employee \d+ \([^)]*\))*")
 EMAIL_IN_TEXT = re.compile(r"'[^'\s]*@[^'\s]*'|[^\s@']+@[^\s@']+")
@@ -135,24 +135,15 @@ class RunReport:
         return lines
 
     def to_json(self) -> dict[str, Any]:
-        actions: list[dict[str, Any]] = []
-        for create in self.plan.user_creates:
-            after = {"userName": create.user_name, "externalId": create.external_id, **create.fields}
-            actions.append({"action": "create_user", "subject": create.label, "after": after})
+        actions = [create.to_json() for create in self.plan.user_creates]
         fixes = self.result.external_id_fixes if self.result else set()
         for update in self.plan.user_updates:
-            changes = {k: {"before": b, "after": a} for k, (b, a) in update.changes.items() if b != a}
+            action = update.to_json()
             if update.ref.leapsome_id is None and str(update.ref.external_id) in fixes:
                 # the create found an existing user without our externalId; the follow-up PATCH set it
-                changes.setdefault("external_id", {"before": None, "after": update.ref.external_id})
-            actions.append({"action": "+".join(update.kinds), "subject": update.label, "changes": changes})
-        for write in self.plan.team_writes:
-            entry: dict[str, Any] = {"action": "+".join(write.kinds) or "team", "subject": write.label}
-            if "renamed" in write.kinds:
-                entry["changes"] = {"displayName": {"before": write.name_before, "after": write.display_name}}
-            if write.added or write.removed:
-                entry["members_added"], entry["members_removed"] = write.added, write.removed
-            actions.append(entry)
+                action["changes"].setdefault("external_id", {"before": None, "after": update.ref.external_id})
+            actions.append(action)
+        actions.extend(write.to_json() for write in self.plan.team_writes)
         return {
             "mode": self.mode,
             "complete_snapshot": self.complete_snapshot,

@@ -1,4 +1,8 @@
-"""Leapsome SCIM request bodies for planned writes: pure, so tests can replay them on a model of Leapsome.
+"""Leapsome's SCIM wire shape, both ways: resources read into models, planned writes into request bodies.
+
+Pure, so tests can replay the bodies on a model of Leapsome, and one module owns the mapping between the
+SCIM fields and the fields the sync manages. Reading is defensive: Leapsome omits, nulls or empties fields
+interchangeably, and `models.blank` makes those one.
 
 Leapsome's bodies are plain objects, not SCIM PatchOp: a user PATCH names `userName` and only the fields
 that change (enterprise fields merge), manager is a string (we send the Leapsome id; "" clears it), and a
@@ -11,11 +15,51 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from target_leapsome.models import ENTERPRISE
-from target_leapsome.planner import MAX_MEMBERS, CreateUser, TeamWrite, UpdateUser
+from target_leapsome.models import LeapsomeTeam, LeapsomeUser, blank
+from target_leapsome.plan import MAX_MEMBERS, CreateUser, TeamWrite, UpdateUser
 
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 CORE_NAMES = {"display_name": "displayName", "title": "title"}
 ENTERPRISE_NAMES = {"location": "location", "start_date": "startDate", "end_date": "endDate"}
+
+
+def parse_user(resource: dict[str, Any]) -> LeapsomeUser:
+    """Parse a SCIM user defensively: Leapsome omits, nulls or empties fields interchangeably."""
+    name = resource.get("name") or {}
+    enterprise = resource.get(ENTERPRISE) or {}
+    manager = enterprise.get("manager")
+    manager_id: str | None = None
+    if isinstance(manager, dict):
+        manager_id = blank(manager.get("managerId") or manager.get("value"))
+    elif isinstance(manager, str):
+        manager_id = blank(manager)
+    if manager_id is None and isinstance(resource.get("manager"), dict):
+        manager_id = blank(resource["manager"].get("value"))
+    groups = resource.get("groups") or []
+    return LeapsomeUser(
+        id=str(resource["id"]),
+        user_name=str(resource.get("userName") or ""),
+        external_id=blank(resource.get("externalId")),
+        active=resource.get("active", True) is not False,
+        given_name=blank(name.get("givenName")),
+        family_name=blank(name.get("familyName")),
+        display_name=blank(resource.get("displayName")),
+        title=blank(resource.get("title")),
+        location=blank(enterprise.get("location")),
+        start_date=blank(enterprise.get("startDate")),
+        end_date=blank(enterprise.get("endDate")),
+        manager_id=manager_id,
+        group_ids=frozenset(str(g["value"]) for g in groups if isinstance(g, dict) and g.get("value")),
+    )
+
+
+def parse_team(resource: dict[str, Any]) -> LeapsomeTeam:
+    """Parse a SCIM group; its members are known only through the users' `groups`."""
+    return LeapsomeTeam(
+        id=str(resource["id"]),
+        display_name=str(resource.get("displayName") or ""),
+        external_id=blank(resource.get("externalId")),
+    )
 
 
 def create_user_body(create: CreateUser) -> dict[str, Any]:

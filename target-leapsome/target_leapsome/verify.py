@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from target_leapsome.apply import Failure
 from target_leapsome.desired import Desired
-from target_leapsome.planner import Plan, TeamWrite
+from target_leapsome.plan import Plan, TeamWrite
 
 WHAT_IS_MISSING = {
     "created": "the team does not exist after its create",
