@@ -213,19 +213,23 @@ class SandboxApp:
         self._rng_lock = threading.Lock()
         self._routes: list[Route] = []
         self._admin_routes: list[Route] = []
-        self.admin("GET", "/_admin/counters", "counters", lambda _r: Response(body=self.counters.snapshot()))
-        self.admin("POST", "/_admin/counters/reset", "counters-reset", self._reset_counters)
-        self.admin("GET", "/_admin/knobs", "knobs", lambda _req: Response(body=asdict(self.knobs)))
-        self.admin("POST", "/_admin/knobs", "knobs-set", self._set_knobs)
+        shared: list[tuple[str, str, Handler]] = [
+            ("GET", "/_admin/counters", self._get_counters),
+            ("POST", "/_admin/counters/reset", self._reset_counters),
+            ("GET", "/_admin/knobs", self._get_knobs),
+            ("POST", "/_admin/knobs", self._set_knobs),
+        ]
+        for method, path, handler in shared:
+            self.admin(method, path, handler)
 
     # -- registration -------------------------------------------------------------------------
     def route(self, method: str, path: str, handler: Handler, name: str | None = None) -> None:
         """Register an API route; `{name}` segments become keyword arguments of the handler."""
         self._routes.append(Route(method, _compile(path), name or path, handler))
 
-    def admin(self, method: str, path: str, name: str, handler: Handler) -> None:
+    def admin(self, method: str, path: str, handler: Handler) -> None:
         """Register an admin route (no latency, faults, limits or counting)."""
-        self._admin_routes.append(Route(method, _compile(path), name, handler))
+        self._admin_routes.append(Route(method, _compile(path), path, handler))
 
     # -- hooks for subclasses -----------------------------------------------------------------
     def error_response(self, status: int, message: str) -> Response:
@@ -294,11 +298,17 @@ class SandboxApp:
         route, params = found
         return route.name, route.handler(request, **params)
 
+    def _get_counters(self, _request: Request) -> Response:
+        return Response(body=self.counters.snapshot())
+
     def _reset_counters(self, _request: Request) -> Response:
         self.counters.reset()
         for limiter in self.all_limiters():
             limiter.reset()
         return Response(body=self.counters.snapshot())
+
+    def _get_knobs(self, _request: Request) -> Response:
+        return Response(body=asdict(self.knobs))
 
     def _set_knobs(self, request: Request) -> Response:
         try:

@@ -59,10 +59,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def app_from_args(args: argparse.Namespace, knobs: Knobs) -> SandboxApp:
     """Build the app for the CLI; Leapsome documents no Retry-After, so it is off unless asked for."""
-    from sandbox.leapsome.app import LeapsomeApp  # noqa: PLC0415 - the app imports API_TOKEN from here
+    from sandbox.leapsome.app import LeapsomeSandbox  # noqa: PLC0415 - the app imports API_TOKEN from here
 
     knobs.retry_after = bool(args.retry_after)
-    return LeapsomeApp(
+    return LeapsomeSandbox(
         knobs,
         duplicate_create=args.duplicate_create,
         domains=args.domains,

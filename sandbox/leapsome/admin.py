@@ -1,4 +1,4 @@
-"""The Leapsome sandbox's `/_admin` surface: read the whole organisation, act as a Leapsome admin in the UI.
+"""The Leapsome sandbox's `/_admin` routes: read the whole organisation, act as a Leapsome admin in the UI.
 
 Admin requests skip auth, rate limits, faults and counters (see `sandbox.core`). Errors: `{"error"}`.
 - `GET /_admin/state`: `{users: [{id, userName, externalId, active, givenName, familyName, displayName,
@@ -12,39 +12,60 @@ Admin requests skip auth, rate limits, faults and counters (see `sandbox.core`).
   replace the team's members.
 - `GET|POST /_admin/options`: `{duplicate_create: "empty"|"conflict", domains: [...], group_create_members:
   "accepted"|"ignored"|"refused", patch_response: "resource"|"no_content", user_groups:
-  "listed"|"omitted"|"empty", page_size_cap: int|null, max_text_length: int|null}`; POST takes any subset,
-  validates all of it before changing anything (400 otherwise) and answers with every option.
+  "listed"|"omitted"|"empty", page_size_cap: int|null, max_text_length: int|null, ignored_attributes:
+  [...]}`; POST takes any subset, validates all of it before changing anything (400 otherwise) and
+  answers with every option.
 - From `sandbox.core`: `/_admin/counters`, `/_admin/counters/reset`, `/_admin/knobs`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from sandbox.core import Request, Response
+from sandbox.core import Handler, Request, Response
 from sandbox.leapsome import render
 from sandbox.leapsome.changes import parse_user_body
-from sandbox.leapsome.model import Group, ScimError, User
+from sandbox.leapsome.store import Group, ScimError, User
 
 if TYPE_CHECKING:
-    from sandbox.leapsome.app import LeapsomeApp
+    from sandbox.leapsome.app import LeapsomeSandbox
+
+BodyHandler = Callable[..., Response]  # (JSON body, **path parameters) -> Response
 
 
-def register_admin(app: LeapsomeApp) -> None:
-    """Add the Leapsome admin routes to `app`."""
-    d = app.directory
+class LeapsomeAdmin:
+    """The admin handlers of one `LeapsomeSandbox`; `routes()` is the table the app registers."""
 
-    def guarded(handler: Any) -> Any:
+    def __init__(self, app: LeapsomeSandbox) -> None:
+        self.app = app
+        self.organisation = app.organisation
+
+    def routes(self) -> list[tuple[str, str, Handler]]:
+        table: list[tuple[str, str, BodyHandler]] = [
+            ("GET", "/_admin/state", self.state),
+            ("POST", "/_admin/users", self.create_user),
+            ("PATCH", "/_admin/users/{key}", self.edit_user),
+            ("POST", "/_admin/groups", self.create_team),
+            ("PATCH", "/_admin/groups/{key}", self.edit_team),
+            ("GET", "/_admin/options", self.get_options),
+            ("POST", "/_admin/options", self.set_options),
+        ]
+        return [(method, path, self._guarded(handler)) for method, path, handler in table]
+
+    def _guarded(self, handler: BodyHandler) -> Handler:
+        """Parse the JSON body, hold the data lock, answer ScimError and ValueError as `{"error"}`."""
+
         def run(request: Request, **params: str) -> Response:
             try:
                 body = request.json() if request.body else {}
             except (ValueError, UnicodeDecodeError):
                 return Response(status=400, body={"error": "body is not valid JSON"})
             try:
-                with d.lock:
-                    return handler(body, **{k: unquote(v) for k, v in params.items()})  # type: ignore[no-any-return]
+                with self.organisation.lock:
+                    return handler(body, **{k: unquote(v) for k, v in params.items()})
             except ScimError as exc:
                 return Response(status=exc.status, body={"error": exc.detail})
             except ValueError as exc:
@@ -52,87 +73,89 @@ def register_admin(app: LeapsomeApp) -> None:
 
         return run
 
-    def person(key: str) -> User:
-        user = d.resolve_person(key)
+    def _person(self, key: str) -> User:
+        user = self.organisation.resolve_person(key)
         if user is None:
             raise ScimError(404, f"no user {key!r}")
         return user
 
-    def team(key: str) -> Group:
-        group = d.find_group(key) or d.group_by_name(key)
+    def _team(self, key: str) -> Group:
+        group = self.organisation.find_group(key) or self.organisation.group_by_name(key)
         if group is None:
             raise ScimError(404, f"no team {key!r}")
         return group
 
-    def state(_body: Any) -> Response:
-        return Response(
-            body={
-                "users": [render.user_state(d.users[i]) for i in d.user_order],
-                "groups": [render.group_state(d.groups[i]) for i in d.group_order],
-                "options": asdict(app.options),
-            }
-        )
-
-    def create_user(body: Any) -> Response:
-        if isinstance(body, dict) and isinstance(body.get("userName"), str) and d.user_by_name(body["userName"]):
-            raise ScimError(409, "Username is already in use")
-        changes = parse_user_body(d, None, body, domains=None)
-        user = d.add_user(body["userName"])
-        changes.apply(d, user)
-        return Response(status=201, body=render.user_state(user))
-
-    def edit_user(body: Any, key: str) -> Response:
-        user = person(key)
-        parse_user_body(d, user, body, domains=None, require_user_name=False).apply(d, user)
-        return Response(body=render.user_state(user))
-
-    def members_of(body: dict[str, Any]) -> list[User]:
+    def _members_of(self, body: dict[str, Any]) -> list[User]:
         keys = body.get("members") or []
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
             raise ValueError("members must be a list of user ids, userNames or externalIds")
-        return [person(k) for k in keys]
+        return [self._person(k) for k in keys]
 
-    def create_team(body: Any) -> Response:
+    # -- the whole organisation ---------------------------------------------------------------
+    def state(self, _body: Any) -> Response:
+        o = self.organisation
+        return Response(
+            body={
+                "users": [render.user_state(o.users[i]) for i in o.user_order],
+                "groups": [render.group_state(o.groups[i]) for i in o.group_order],
+                "options": asdict(self.app.options),
+            }
+        )
+
+    # -- users --------------------------------------------------------------------------------
+    def create_user(self, body: Any) -> Response:
+        o = self.organisation
+        if isinstance(body, dict) and isinstance(body.get("userName"), str) and o.user_by_name(body["userName"]):
+            raise ScimError(409, "Username is already in use")
+        changes = parse_user_body(o, None, body, domains=None)
+        user = o.add_user(body["userName"])
+        changes.apply(o, user)
+        return Response(status=201, body=render.user_state(user))
+
+    def edit_user(self, body: Any, key: str) -> Response:
+        user = self._person(key)
+        parse_user_body(self.organisation, user, body, domains=None, require_user_name=False).apply(
+            self.organisation, user
+        )
+        return Response(body=render.user_state(user))
+
+    # -- teams --------------------------------------------------------------------------------
+    def create_team(self, body: Any) -> Response:
+        o = self.organisation
         if not isinstance(body, dict) or not isinstance(body.get("displayName"), str) or not body["displayName"]:
             raise ValueError("displayName is required")
-        if d.group_by_name(body["displayName"]):
+        if o.group_by_name(body["displayName"]):
             raise ScimError(409, "The displayName is already in use within the organization")
         external = body.get("externalId")
-        if external is not None and external in d.groups_by_external:
+        if external is not None and external in o.groups_by_external:
             raise ScimError(409, "The externalId is already in use within the organization")
-        users = members_of(body)
-        group = d.add_group(body["displayName"], external)
+        users = self._members_of(body)
+        group = o.add_group(body["displayName"], external)
         for user in users:
-            d.join(group, user)
+            o.join(group, user)
         return Response(status=201, body=render.group_state(group))
 
-    def edit_team(body: Any, key: str) -> Response:
-        group = team(key)
+    def edit_team(self, body: Any, key: str) -> Response:
+        o = self.organisation
+        group = self._team(key)
         if not isinstance(body, dict):
             raise ValueError("body must be an object")
-        users = members_of(body) if "members" in body else None
+        users = self._members_of(body) if "members" in body else None
         if "displayName" in body:
-            d.rename_group(group, str(body["displayName"]))
+            o.rename_group(group, str(body["displayName"]))
         if "externalId" in body:
-            d.set_group_external_id(group, body["externalId"])
+            o.set_group_external_id(group, body["externalId"])
         if users is not None:
-            d.clear_members(group)
+            o.clear_members(group)
             for user in users:
-                d.join(group, user)
-        d.touch_group(group)
+                o.join(group, user)
+        o.touch_group(group)
         return Response(body=render.group_state(group))
 
-    def get_options(_body: Any) -> Response:
-        return Response(body=asdict(app.options))
+    # -- options ------------------------------------------------------------------------------
+    def get_options(self, _body: Any) -> Response:
+        return Response(body=asdict(self.app.options))
 
-    def set_options(body: Any) -> Response:
-        app.options.update(body)
-        return Response(body=asdict(app.options))
-
-    app.admin("GET", "/_admin/state", "state", guarded(state))
-    app.admin("POST", "/_admin/users", "user-create", guarded(create_user))
-    app.admin("PATCH", "/_admin/users/{key}", "user-edit", guarded(edit_user))
-    app.admin("POST", "/_admin/groups", "team-create", guarded(create_team))
-    app.admin("PATCH", "/_admin/groups/{key}", "team-edit", guarded(edit_team))
-    app.admin("GET", "/_admin/options", "options", guarded(get_options))
-    app.admin("POST", "/_admin/options", "options-set", guarded(set_options))
+    def set_options(self, body: Any) -> Response:
+        self.app.options.update(body)
+        return Response(body=asdict(self.app.options))

@@ -46,9 +46,9 @@ Further choices of this sandbox (the spec is silent):
 - Path ids are percent-decoded. Content-Type is not checked; bodies must be JSON.
 - `GET /ServiceProviderConfig` needs the token too and uses the spec's SCIM-1 style shape.
 
-Options for what the spec leaves open (class `Options`). Each offers the plausible readings, so the
+Options for what the spec leaves open (`sandbox/leapsome/options.py`). Each offers the plausible readings, so the
 plugins can be tested under every one; the defaults keep what this sandbox always did. Set them as
-`LeapsomeApp(...)` keyword arguments (so `leapsome_factory(option=value)`), at run time with
+`LeapsomeSandbox(...)` keyword arguments (so `leapsome_factory(option=value)`), at run time with
 `POST /_admin/options {"option": value}`, or as CLI flags (`--group-create-members ignored`, ...):
 - `duplicate_create` (`--duplicate-create`): `POST /Users` with a userName in use. "empty" (default)
   answers `201 {}` and creates nothing, "conflict" answers `409 Username is already in use`.
@@ -86,16 +86,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import unquote
 
 from sandbox.core import Handler, Knobs, Request, Response, SandboxApp, SlidingWindowLimiter
 from sandbox.leapsome import API_TOKEN, render
-from sandbox.leapsome.admin import register_admin
+from sandbox.leapsome.admin import LeapsomeAdmin
 from sandbox.leapsome.changes import check_user_name, parse_user_body
-from sandbox.leapsome.model import Directory, Group, ScimError, User
+from sandbox.leapsome.options import Options
 from sandbox.leapsome.seed import seed
+from sandbox.leapsome.store import Group, LeapsomeOrganisation, ScimError, User
 
 PREFIX = "/scim/v1"
 MAX_USERS_PAGE = 5000
@@ -103,66 +103,9 @@ MAX_GROUPS_PAGE = 1000
 MAX_MEMBERS = 100
 MAX_GROUP_NAME = 128
 FILTER = re.compile(r'\s*(\w+)\s+eq\s+(?:"((?:[^"\\]|\\.)*)"|(\S+))\s*', re.IGNORECASE)
-DUPLICATE_CREATE = ("empty", "conflict")
-GROUP_CREATE_MEMBERS = ("accepted", "ignored", "refused")
-PATCH_RESPONSE = ("resource", "no_content")
-USER_GROUPS = ("listed", "omitted", "empty")
-CHOICES: dict[str, tuple[str, ...]] = {
-    "duplicate_create": DUPLICATE_CREATE,
-    "group_create_members": GROUP_CREATE_MEMBERS,
-    "patch_response": PATCH_RESPONSE,
-    "user_groups": USER_GROUPS,
-}
-LIMITS = ("page_size_cap", "max_text_length")  # a positive integer, or null for none
 
 
-@dataclass
-class Options:
-    """Organisation behaviour, settable at start and through `POST /_admin/options`.
-
-    Besides `domains`, each field is a point the spec leaves open; its values are the plausible
-    readings (see the module docstring), and the defaults keep the sandbox's original behaviour.
-    """
-
-    duplicate_create: str = "empty"  # "empty": 201 {} for an existing userName; "conflict": 409
-    domains: list[str] = field(default_factory=lambda: ["acme.example"])
-    group_create_members: str = "accepted"  # POST /Groups `members`: applied, silently dropped, or 400
-    patch_response: str = "resource"  # PATCH/PUT answer: 200 with the resource, or 204 without a body
-    user_groups: str = "listed"  # users carry `groups`; "omitted": no key; "empty": always []
-    page_size_cap: int | None = None  # at most this many resources per list page, whatever `count` asks
-    max_text_length: int | None = None  # user text attributes longer than this → 400; None: no limit
-    ignored_attributes: list[str] = field(default_factory=list)  # user attributes a PATCH/PUT accepts, then drops
-
-    def update(self, changes: Any) -> None:
-        """Validate every change first, then apply them all (a refused request changes nothing)."""
-        if not isinstance(changes, dict):
-            raise ValueError("options must be a JSON object")
-        known = sorted(f.name for f in fields(self))
-        checked: dict[str, Any] = {}
-        for key, value in changes.items():
-            if key in CHOICES:
-                if value not in CHOICES[key]:
-                    raise ValueError(f"{key} must be one of {list(CHOICES[key])}")
-                checked[key] = value
-            elif key in LIMITS:
-                if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-                    raise ValueError(f"{key} must be a positive integer or null")
-                checked[key] = value
-            elif key == "ignored_attributes":
-                if not isinstance(value, list) or not all(isinstance(a, str) and a for a in value):
-                    raise ValueError("ignored_attributes must be a list of user attribute names")
-                checked[key] = list(value)
-            elif key == "domains":
-                if not isinstance(value, list) or not value or not all(isinstance(d, str) and d for d in value):
-                    raise ValueError("domains must be a non-empty list of domain names")
-                checked[key] = [d.lower() for d in value]
-            else:
-                raise ValueError(f"unknown option {key!r}; known: {known}")
-        for key, value in checked.items():
-            setattr(self, key, value)
-
-
-class LeapsomeApp(SandboxApp):
+class LeapsomeSandbox(SandboxApp):
     """A Leapsome organisation served over its SCIM API."""
 
     name = "leapsome"
@@ -196,10 +139,10 @@ class LeapsomeApp(SandboxApp):
                 "ignored_attributes": ignored_attributes or [],
             }
         )
-        self.directory = Directory(seed=self.knobs.seed)
+        self.organisation = LeapsomeOrganisation(seed=self.knobs.seed)
         self.rate = SlidingWindowLimiter(30, 1.0)
-        seed(self.directory, empty=empty, preload_users=preload_users, domain=self.options.domains[0])
-        api: list[tuple[str, str, Callable[..., Response]]] = [
+        seed(self.organisation, empty=empty, preload_users=preload_users, domain=self.options.domains[0])
+        api: list[tuple[str, str, Handler]] = [
             ("GET", "/Users", self.list_users),
             ("POST", "/Users", self.create_user),
             ("GET", "/Users/{user_id}", self.get_user),
@@ -213,7 +156,8 @@ class LeapsomeApp(SandboxApp):
         ]
         for method, path, handler in api:
             self.route(method, PREFIX + path, self._guarded(handler), name=PREFIX + path)
-        register_admin(self)
+        for method, path, handler in LeapsomeAdmin(self).routes():
+            self.admin(method, path, handler)
 
     # -- core hooks ------------------------------------------------------------------------------
     def error_response(self, status: int, message: str) -> Response:
@@ -232,7 +176,7 @@ class LeapsomeApp(SandboxApp):
             if token.strip() != API_TOKEN:
                 return self.error_response(403, "Invalid token passed")
             try:
-                with self.directory.lock:
+                with self.organisation.lock:
                     return handler(request, **{k: unquote(v) for k, v in params.items()})
             except ScimError as exc:
                 return self.error_response(exc.status, exc.detail)
@@ -287,7 +231,7 @@ class LeapsomeApp(SandboxApp):
 
     def _user(self, user: User, base: str) -> dict[str, Any]:
         """A user as answered, with `groups` as the `user_groups` option says."""
-        return render.user(self.directory, user, base, groups=self.options.user_groups)
+        return render.user(self.organisation, user, base, groups=self.options.user_groups)
 
     def _written(self, body: dict[str, Any]) -> Response:
         """The answer to a PATCH/PUT: 200 with the resource, or 204 without a body (`patch_response`)."""
@@ -299,7 +243,7 @@ class LeapsomeApp(SandboxApp):
     def list_users(self, request: Request) -> Response:
         count, start = self._paging(request, MAX_USERS_PAGE, MAX_USERS_PAGE)
         wanted = self._filter(request, "userName")
-        d = self.directory
+        d = self.organisation
         if wanted is not None:
             found = d.user_by_name(wanted)
             ids = [found.id] if found else []
@@ -311,7 +255,7 @@ class LeapsomeApp(SandboxApp):
         return Response(body=render.listing(resources, len(ids), start))
 
     def get_user(self, request: Request, user_id: str) -> Response:
-        user = self.directory.find_user(user_id)
+        user = self.organisation.find_user(user_id)
         if user is None:
             raise ScimError(404, "Resource not found")
         return Response(body=self._user(user, self._base(request)))
@@ -320,7 +264,7 @@ class LeapsomeApp(SandboxApp):
         body = self._body(request)
         if not isinstance(body, dict):
             raise ScimError(400, "The request body must be a JSON object")
-        d = self.directory
+        d = self.organisation
         name = body.get("userName")
         if isinstance(name, str) and d.user_by_name(name) is not None:
             if self.options.duplicate_create == "conflict":
@@ -341,7 +285,7 @@ class LeapsomeApp(SandboxApp):
         return self._write_user(request, user_id, replace=True)
 
     def _write_user(self, request: Request, user_id: str, replace: bool) -> Response:
-        d = self.directory
+        d = self.organisation
         user = d.find_user(user_id, fallback_external=False)
         if user is None:
             raise ScimError(404, "Resource not found")
@@ -361,7 +305,7 @@ class LeapsomeApp(SandboxApp):
 
     # -- groups ----------------------------------------------------------------------------------
     def list_groups(self, request: Request) -> Response:
-        d = self.directory
+        d = self.organisation
         count, start = self._paging(request, MAX_GROUPS_PAGE, 0)
         wanted = self._filter(request, "displayName")
         if wanted is not None:
@@ -376,14 +320,14 @@ class LeapsomeApp(SandboxApp):
         return Response(body=render.listing(resources, len(ids), start))
 
     def get_group(self, request: Request, group_id: str) -> Response:
-        group = self.directory.find_group(group_id)
+        group = self.organisation.find_group(group_id)
         if group is None:
             raise ScimError(404, "Resource not found")
         return Response(body=render.group(group, self._base(request)))
 
     def create_group(self, request: Request) -> Response:
         body = self._group_body(request, creating=True)
-        d = self.directory
+        d = self.organisation
         name = body["displayName"]
         if d.group_by_name(name) is not None:
             raise ScimError(409, "The displayName is already in use within the organization")
@@ -397,7 +341,7 @@ class LeapsomeApp(SandboxApp):
         return Response(status=201, body=render.group(group, self._base(request)))
 
     def patch_group(self, request: Request, group_id: str) -> Response:
-        d = self.directory
+        d = self.organisation
         group = d.find_group(group_id, fallback_external=False)
         if group is None:
             raise ScimError(404, "Resource not found")
@@ -414,7 +358,7 @@ class LeapsomeApp(SandboxApp):
         return self._written(render.group(group, self._base(request)))
 
     def _apply_group(self, group: Group, body: dict[str, Any], members: list[str]) -> None:
-        d = self.directory
+        d = self.organisation
         if "displayName" in body:
             d.rename_group(group, body["displayName"])
         if "externalId" in body:
@@ -470,7 +414,7 @@ class LeapsomeApp(SandboxApp):
         ids: list[str] = []
         for member in members:
             value = member.get("value") if isinstance(member, dict) else None
-            if not isinstance(value, str) or value not in self.directory.users:
+            if not isinstance(value, str) or value not in self.organisation.users:
                 raise ScimError(400, f"Member {value!r} is not a user of the organization")
             ids.append(value)
         return ids

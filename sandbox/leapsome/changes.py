@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sandbox.leapsome.model import TEAM_ATTRIBUTES, Directory, ScimError, User
+from sandbox.leapsome.store import TEAM_ATTRIBUTES, LeapsomeOrganisation, ScimError, User
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 READ_ONLY = frozenset({"schemas", "id", "meta", "emails", "groups"})
@@ -26,7 +26,7 @@ GENDERS = ("male", "female", "diverse")
 CUSTOM_ATTRIBUTE = re.compile(r"[0-9a-f]{24}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
-Change = Callable[[Directory, User], None]
+Change = Callable[[LeapsomeOrganisation, User], None]
 
 
 def bad(detail: str) -> ScimError:
@@ -42,10 +42,10 @@ class UserChanges:
     def add(self, step: Change) -> None:
         self.steps.append(step)
 
-    def apply(self, directory: Directory, user: User) -> None:
+    def apply(self, organisation: LeapsomeOrganisation, user: User) -> None:
         for step in self.steps:
-            step(directory, user)
-        directory.touch_user(user)
+            step(organisation, user)
+        organisation.touch_user(user)
 
 
 def _text(body: dict[str, Any], key: str, where: str = "") -> str | None:
@@ -55,7 +55,9 @@ def _text(body: dict[str, Any], key: str, where: str = "") -> str | None:
     return value
 
 
-def check_user_name(directory: Directory, user: User | None, value: Any, domains: list[str] | None) -> str:
+def check_user_name(
+    organisation: LeapsomeOrganisation, user: User | None, value: Any, domains: list[str] | None
+) -> str:
     """A userName must be a non-empty email in an organisation domain and free (case-insensitive)."""
     if value is None:
         raise bad("The userName field is required.")
@@ -68,19 +70,19 @@ def check_user_name(directory: Directory, user: User | None, value: Any, domains
         domain = value.rsplit("@", 1)[1].lower()
         if domain not in {d.lower() for d in domains}:
             raise bad(f"The email domain {domain!r} is not an organization email domain")
-    holder = directory.user_by_name(value)
+    holder = organisation.user_by_name(value)
     if holder is not None and (user is None or holder.id != user.id):
         raise ScimError(409, "Email address conflict")
     return value
 
 
-def _manager(directory: Directory, user: User | None, reference: Any, key: str) -> str | None:
+def _manager(organisation: LeapsomeOrganisation, user: User | None, reference: Any, key: str) -> str | None:
     """Resolve a manager string (Leapsome id, email, externalId); "" or null clears it."""
     if reference is None or reference == "":
         return None
     if not isinstance(reference, str):
         raise bad(f"The {key} field must be a string (a Leapsome id, an email or an externalId)")
-    manager = directory.resolve_person(reference)
+    manager = organisation.resolve_person(reference)
     if manager is None:
         raise bad(f"The {key} {reference!r} matches no user in the organization")
     if user is not None and manager.id == user.id:
@@ -89,7 +91,7 @@ def _manager(directory: Directory, user: User | None, reference: Any, key: str) 
 
 
 def parse_user_body(
-    directory: Directory,
+    organisation: LeapsomeOrganisation,
     user: User | None,
     body: Any,
     *,
@@ -120,13 +122,13 @@ def parse_user_body(
     target_id = user.id if user else None
 
     if "userName" in body or require_user_name:
-        name = check_user_name(directory, user, body.get("userName"), domains)
+        name = check_user_name(organisation, user, body.get("userName"), domains)
         if user is not None:
             changes.add(lambda d, u: d.rename_user(u, name))
 
     if "externalId" in body or replace:
         external = _text(body, "externalId") if "externalId" in body else None
-        holder = directory.users_by_external.get(external) if external is not None else None
+        holder = organisation.users_by_external.get(external) if external is not None else None
         if holder is not None and holder != target_id:
             raise ScimError(409, "The externalId is already in use within the organization")
         changes.add(lambda d, u: d.set_external_id(u, external))
@@ -158,7 +160,7 @@ def parse_user_body(
         extension.setdefault("location", body["location"])
     if "manager" in body:
         extension.setdefault("manager", body["manager"])
-    _enterprise_steps(directory, user, extension, replace, changes)
+    _enterprise_steps(organisation, user, extension, replace, changes)
     return changes
 
 
@@ -195,7 +197,7 @@ def _name_step(value: Any, replace: bool) -> Change:
     if unknown:
         raise bad(f"Unknown name attribute(s): {', '.join(sorted(unknown))}")
 
-    def step(_d: Directory, user: User) -> None:
+    def step(_d: LeapsomeOrganisation, user: User) -> None:
         if replace or "givenName" in parts:
             user.given_name = parts.get("givenName") or ""
         if replace or "familyName" in parts:
@@ -221,7 +223,11 @@ def _photos(value: Any) -> list[str]:
 
 
 def _enterprise_steps(
-    directory: Directory, user: User | None, extension: dict[str, Any], replace: bool, changes: UserChanges
+    organisation: LeapsomeOrganisation,
+    user: User | None,
+    extension: dict[str, Any],
+    replace: bool,
+    changes: UserChanges,
 ) -> None:
     where = "enterprise "
     known = {"manager", "additionalManagers", *TEAM_ATTRIBUTES, *DATE_FIELDS, *TEXT_FIELDS, "gender"}
@@ -230,13 +236,13 @@ def _enterprise_steps(
             raise bad(f"Unknown enterprise attribute {key!r}")
 
     if "manager" in extension or replace:
-        manager_id = _manager(directory, user, extension.get("manager"), "manager")
+        manager_id = _manager(organisation, user, extension.get("manager"), "manager")
         changes.add(lambda _d, u: setattr(u, "manager_id", manager_id))
     if "additionalManagers" in extension or replace:
         refs = extension.get("additionalManagers") or []
         if not isinstance(refs, list):
             raise bad("The additionalManagers field must be an array of strings")
-        ids = [m for m in (_manager(directory, user, r, "additional manager") for r in refs) if m]
+        ids = [m for m in (_manager(organisation, user, r, "additional manager") for r in refs) if m]
         changes.add(lambda _d, u: setattr(u, "additional_manager_ids", list(dict.fromkeys(ids))))
 
     values: dict[str, str | None] = {}
@@ -257,7 +263,7 @@ def _enterprise_steps(
             raise bad("The employmentType field must be internal or external")
         values[key] = value
 
-    def step(d: Directory, u: User) -> None:
+    def step(d: LeapsomeOrganisation, u: User) -> None:
         if replace:
             for key in list(u.enterprise):
                 if key not in values:

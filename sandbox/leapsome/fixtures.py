@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 
 from sandbox.core import Knobs, SandboxServer, server_pool, split_knobs
-from sandbox.leapsome.app import LeapsomeApp
+from sandbox.leapsome.app import LeapsomeSandbox
 
 LeapsomeFactory = Callable[..., SandboxServer]
 
 
 @pytest.fixture
 def leapsome_factory() -> Iterator[LeapsomeFactory]:
-    """`leapsome_factory(**kwargs)` starts a sandbox; knob names go to `Knobs`, the rest to `LeapsomeApp`.
+    """`leapsome_factory(**kwargs)` starts a sandbox; knob names go to `Knobs`, the rest to `LeapsomeSandbox`.
 
     Options: `duplicate_create` ("empty"|"conflict"), `domains` (list), `empty` (no seed),
     `preload_users` (int), `group_create_members` ("accepted"|"ignored"|"refused"), `patch_response`
@@ -26,7 +26,7 @@ def leapsome_factory() -> Iterator[LeapsomeFactory]:
 
         def start(**kwargs: Any) -> SandboxServer:
             knob_values, options = split_knobs(kwargs)
-            return serve(LeapsomeApp(Knobs(**{"retry_after": False, **knob_values}), **options))
+            return serve(LeapsomeSandbox(Knobs(**{"retry_after": False, **knob_values}), **options))
 
         yield start
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.leapsome.changes import ENTERPRISE
-from sandbox.leapsome.model import Directory, Group, User
+from sandbox.leapsome.store import Group, LeapsomeOrganisation, User
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -23,25 +23,25 @@ def error(status: int, detail: str) -> JSON:
     return {"schemas": [ERROR_SCHEMA], "detail": detail, "status": str(status)}
 
 
-def _manager_ref(directory: Directory, manager_id: str) -> JSON:
-    manager = directory.users.get(manager_id)
+def _manager_ref(organisation: LeapsomeOrganisation, manager_id: str) -> JSON:
+    manager = organisation.users.get(manager_id)
     return {"managerId": manager_id, "displayName": manager.shown_name if manager else ""}
 
 
-def user(directory: Directory, u: User, base: str, groups: str = "listed") -> JSON:
+def user(organisation: LeapsomeOrganisation, u: User, base: str, groups: str = "listed") -> JSON:
     """The `User` schema of GET/PATCH/PUT answers and list entries.
 
     `groups` is the `user_groups` option: "listed" shows the user's teams, "empty" always `[]`,
     "omitted" drops the key (membership then cannot be read through the API at all).
     """
     extension: JSON = {
-        "additionalManagers": [_manager_ref(directory, m) for m in u.additional_manager_ids],
+        "additionalManagers": [_manager_ref(organisation, m) for m in u.additional_manager_ids],
         "attachments": [],
         "employmentType": "internal",
         **u.enterprise,
     }
     if u.manager_id:
-        extension["manager"] = _manager_ref(directory, u.manager_id)
+        extension["manager"] = _manager_ref(organisation, u.manager_id)
     name: JSON = {"givenName": u.given_name, "familyName": u.family_name}
     if u.formatted:
         name["formatted"] = u.formatted
@@ -57,8 +57,8 @@ def user(directory: Directory, u: User, base: str, groups: str = "listed") -> JS
         "active": u.active,
         "emails": [{"primary": True, "type": "work", "value": u.user_name}],
         "groups": [
-            {"value": g, "display": directory.groups[g].display_name}
-            for g in sorted(u.teams, key=lambda g: directory.groups[g].created)
+            {"value": g, "display": organisation.groups[g].display_name}
+            for g in sorted(u.teams, key=lambda g: organisation.groups[g].created)
         ],
         ENTERPRISE: extension,
         "meta": {
@@ -77,9 +77,9 @@ def user(directory: Directory, u: User, base: str, groups: str = "listed") -> JS
     return body
 
 
-def created_user(directory: Directory, u: User, base: str, groups: str = "listed") -> JSON:
+def created_user(organisation: LeapsomeOrganisation, u: User, base: str, groups: str = "listed") -> JSON:
     """The `POST /Users` 201 shape: `meta.created` in epoch ms, photos as bare `{value}`, no null externalId."""
-    body = user(directory, u, base, groups)
+    body = user(organisation, u, base, groups)
     body["photos"] = [{"value": p} for p in u.photos]
     body["meta"] = {"created": int(u.created * 1000), "location": f"{base}/Users/{u.id}"}
     if body["externalId"] is None:

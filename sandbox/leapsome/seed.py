@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.leapsome.model import Directory
+from sandbox.leapsome.store import LeapsomeOrganisation
 
 # Made by an admin in the Leapsome UI: no externalId, emails that match no generated Personio employee.
 HAND_MADE_USERS = (
@@ -12,15 +12,17 @@ HAND_MADE_USERS = (
 HAND_MADE_TEAM = "Book Club"
 
 
-def seed(directory: Directory, *, empty: bool = False, preload_users: int = 0, domain: str = "acme.example") -> None:
-    """Fill a fresh directory: the hand-made users and team unless `empty`, then `preload_users` bulk users."""
-    with directory.lock:
+def seed(
+    organisation: LeapsomeOrganisation, *, empty: bool = False, preload_users: int = 0, domain: str = "acme.example"
+) -> None:
+    """Fill a fresh organisation: the hand-made users and team unless `empty`, then `preload_users` bulk users."""
+    with organisation.lock:
         if not empty:
-            team = directory.add_group(HAND_MADE_TEAM)
+            team = organisation.add_group(HAND_MADE_TEAM)
             for user_name, given, family, title in HAND_MADE_USERS:
-                user = directory.add_user(user_name)
+                user = organisation.add_user(user_name)
                 user.given_name, user.family_name, user.title = given, family, title
-                directory.join(team, user)
+                organisation.join(team, user)
         for number in range(1, preload_users + 1):
-            user = directory.add_user(f"preloaded.user{number:06d}@{domain}")
+            user = organisation.add_user(f"preloaded.user{number:06d}@{domain}")
             user.given_name, user.family_name = "Preloaded", f"User {number}"

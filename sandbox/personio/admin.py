@@ -1,4 +1,33 @@
-"""The Personio sandbox's `/_admin` routes: mutate the company, switch quirks on, read data back plainly."""
+"""The Personio sandbox's `/_admin` routes: mutate the company, switch quirks on, read data back plainly.
+
+Admin requests skip auth, rate limits, faults and counters (see `sandbox.core`). Errors: `{"error"}`.
+- `GET /_admin/employees`: every employee, plain (shaped like the Singer `employees` record), by id.
+- `POST /_admin/employees`: hire (employee fields; missing ones get plain defaults). 201 with the employee.
+- `GET|PATCH|DELETE /_admin/employees/{id}`: read, edit (a real change bumps `last_modified_at` unless
+  one is given), remove (their reports lose their supervisor).
+- `GET|POST /_admin/departments`: `[{id, name, parent_id}]` / create `{name, parent_id?}`.
+- `PATCH /_admin/departments/{id}`: rename `{name}` (bumps members only with `rename_bumps_members`).
+- `POST /_admin/tokens/expire`: every token becomes invalid (clients see 401 and must re-authenticate).
+- `POST /_admin/whitelist`: `{"hidden": [keys]}`, attributes the credential may not read; answered with
+  the same.
+- `POST /_admin/malformed-next-page`: the next employees page is cut in half (not JSON).
+- `POST /_admin/org-units`: `{"enabled": false}`: the beta list answers 404 as if the tenant lacked it,
+  as forum users report.
+- `GET|POST /_admin/options`: the options of `sandbox/personio/options.py`; POST takes any subset,
+  validates all of it first (400 otherwise) and answers with every option.
+- `GET /_admin/planted`: `{kind: [ids]}` of a realistic company, `{}` otherwise.
+- `POST /_admin/after-employee-requests {"count": N, "action": ...}` schedules a one-shot action that
+  runs inside the N-th employees-list request (`GET /v1/company/employees`) answered 200 after
+  scheduling, after that page's rows are taken and before its answer is sent, so the client's next
+  request is the first to see it. Tests use it instead of a watcher thread polling the counters, which
+  can act a page too late. Actions: `expire_tokens`; `fail` (sets the `fault_rate` knob to 1: every
+  later API request gets a 5xx); `delete` with `"id"` (checked when scheduled); `hire` with optional
+  `"fields"` (as `POST /_admin/employees`). Requests answered 401, 400, 429 or by an injected fault do
+  not count. Several actions may be scheduled; those due on the same request run in scheduling order.
+  `GET /_admin/after-employee-requests` lists them with `fired` and `result` (the hired employee, or
+  `error`).
+- From `sandbox.core`: `/_admin/counters`, `/_admin/counters/reset`, `/_admin/knobs`.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +35,9 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from sandbox.core import JSON, Request, Response
+from sandbox.core import JSON, Handler, Request, Response
 from sandbox.personio.org import Department
-from sandbox.personio.store import DirectoryError
+from sandbox.personio.store import CompanyError
 
 if TYPE_CHECKING:
     from sandbox.personio.app import PersonioSandbox
@@ -30,108 +59,134 @@ def _object_body(request: Request) -> JSON | None:
     return body if isinstance(body, dict) else None
 
 
-def register(app: PersonioSandbox) -> None:
-    """Attach the admin routes to `app` (see the package docstring for the list)."""
-    directory = app.directory
+class PersonioAdmin:
+    """The admin handlers of one `PersonioSandbox`; `routes()` is the table the app registers."""
 
-    def guarded(action: Any) -> Response:
+    def __init__(self, app: PersonioSandbox) -> None:
+        self.app = app
+        self.company = app.company
+
+    def routes(self) -> list[tuple[str, str, Handler]]:
+        return [
+            ("GET", "/_admin/employees", self.list_employees),
+            ("POST", "/_admin/employees", self.hire),
+            ("GET", "/_admin/employees/{employee_id}", self.get_employee),
+            ("PATCH", "/_admin/employees/{employee_id}", self.update),
+            ("DELETE", "/_admin/employees/{employee_id}", self.delete),
+            ("GET", "/_admin/departments", self.list_departments),
+            ("POST", "/_admin/departments", self.create_department),
+            ("PATCH", "/_admin/departments/{department_id}", self.rename_department),
+            ("POST", "/_admin/org-units", self.org_units),
+            ("POST", "/_admin/tokens/expire", self.expire_tokens),
+            ("POST", "/_admin/whitelist", self.set_whitelist),
+            ("POST", "/_admin/malformed-next-page", self.malformed),
+            ("POST", "/_admin/after-employee-requests", self.schedule),
+            ("GET", "/_admin/after-employee-requests", self.list_scheduled),
+            ("GET", "/_admin/options", self.get_options),
+            ("POST", "/_admin/options", self.set_options),
+            ("GET", "/_admin/planted", self.planted),
+        ]
+
+    def _guarded(self, action: Callable[[], Response]) -> Response:
+        """Run a mutation under the data lock; a refused one answers with its status."""
         try:
-            with app.lock:
-                return action()  # type: ignore[no-any-return]
-        except DirectoryError as exc:
+            with self.app.lock:
+                return action()
+        except CompanyError as exc:
             return _error(exc.status, str(exc))
 
-    def list_employees(_request: Request) -> Response:
-        with app.lock:
-            return Response(body=[directory.plain(i) for i in directory.ids])
+    # -- employees ----------------------------------------------------------------------------
+    def list_employees(self, _request: Request) -> Response:
+        with self.app.lock:
+            return Response(body=[self.company.plain(i) for i in self.company.ids])
 
-    def get_employee(_request: Request, employee_id: str) -> Response:
-        with app.lock:
-            if not employee_id.isdigit() or int(employee_id) not in directory.people:
+    def get_employee(self, _request: Request, employee_id: str) -> Response:
+        with self.app.lock:
+            if not employee_id.isdigit() or int(employee_id) not in self.company.people:
                 return _error(404, f"no employee {employee_id}")
-            return Response(body=directory.plain(int(employee_id)))
+            return Response(body=self.company.plain(int(employee_id)))
 
-    def hire(request: Request) -> Response:
+    def hire(self, request: Request) -> Response:
         body = _object_body(request)
         if body is None:
             return _error(400, "send a JSON object of employee fields")
-        return guarded(lambda: Response(status=201, body=directory.hire(body)))
+        return self._guarded(lambda: Response(status=201, body=self.company.hire(body)))
 
-    def update(request: Request, employee_id: str) -> Response:
+    def update(self, request: Request, employee_id: str) -> Response:
         body = _object_body(request)
         if body is None or not employee_id.isdigit():
             return _error(400, "send a JSON object of employee fields")
-        return guarded(lambda: Response(body=directory.update(int(employee_id), body)))
+        return self._guarded(lambda: Response(body=self.company.update(int(employee_id), body)))
 
-    def delete(_request: Request, employee_id: str) -> Response:
+    def delete(self, _request: Request, employee_id: str) -> Response:
         if not employee_id.isdigit():
             return _error(404, f"no employee {employee_id}")
 
         def action() -> Response:
-            directory.delete(int(employee_id))
+            self.company.delete(int(employee_id))
             return Response(status=204)
 
-        return guarded(action)
+        return self._guarded(action)
 
-    def list_departments(_request: Request) -> Response:
-        with app.lock:
-            return Response(body=[_department_json(d) for d in directory.org.departments.values()])
+    # -- departments --------------------------------------------------------------------------
+    def list_departments(self, _request: Request) -> Response:
+        with self.app.lock:
+            return Response(body=[_department_json(d) for d in self.company.org.departments.values()])
 
-    def create_department(request: Request) -> Response:
+    def create_department(self, request: Request) -> Response:
         body = _object_body(request)
         if body is None or not isinstance(body.get("name"), str) or not body["name"]:
             return _error(400, "send {name, parent_id?}")
         parent = body.get("parent_id")
-        return guarded(
-            lambda: Response(status=201, body=_department_json(directory.create_department(body["name"], parent)))
+        return self._guarded(
+            lambda: Response(status=201, body=_department_json(self.company.create_department(body["name"], parent)))
         )
 
-    def rename_department(request: Request, department_id: str) -> Response:
+    def rename_department(self, request: Request, department_id: str) -> Response:
         body = _object_body(request)
         if body is None or not isinstance(body.get("name"), str) or not department_id.isdigit():
             return _error(400, "send {name}")
-        return guarded(
-            lambda: Response(body=_department_json(directory.rename_department(int(department_id), body["name"])))
+        return self._guarded(
+            lambda: Response(body=_department_json(self.company.rename_department(int(department_id), body["name"])))
         )
 
-    def expire_tokens(_request: Request) -> Response:
-        app.tokens.expire_all()
+    # -- quirks -------------------------------------------------------------------------------
+    def org_units(self, request: Request) -> Response:
+        body = _object_body(request)
+        if body is None or not isinstance(body.get("enabled"), bool):
+            return _error(400, 'send {"enabled": true|false}')
+        with self.app.lock:
+            self.app.org_units_enabled = body["enabled"]
+        return Response(body={"enabled": self.app.org_units_enabled})
+
+    def expire_tokens(self, _request: Request) -> Response:
+        self.app.tokens.expire_all()
         return Response(body={"expired": True})
 
-    def get_whitelist(_request: Request) -> Response:
-        with app.lock:
-            return Response(body={"hidden": sorted(directory.hidden)})
-
-    def set_whitelist(request: Request) -> Response:
+    def set_whitelist(self, request: Request) -> Response:
         body = _object_body(request)
         hidden = body.get("hidden") if body else None
         if not isinstance(hidden, list) or not all(isinstance(k, str) for k in hidden):
             return _error(400, 'send {"hidden": [attribute keys]}')
 
         def action() -> Response:
-            directory.set_hidden(set(hidden))
-            return get_whitelist(request)
+            self.company.set_hidden(set(hidden))
+            return Response(body={"hidden": sorted(self.company.hidden)})
 
-        return guarded(action)
+        return self._guarded(action)
 
-    def malformed(_request: Request) -> Response:
-        with app.lock:
-            app.malformed_next_page = True
+    def malformed(self, _request: Request) -> Response:
+        with self.app.lock:
+            self.app.malformed_next_page = True
         return Response(body={"malformed_next_page": True})
 
-    def org_units(request: Request) -> Response:
-        body = _object_body(request)
-        if body is None or not isinstance(body.get("enabled"), bool):
-            return _error(400, 'send {"enabled": true|false}')
-        with app.lock:
-            app.org_units_enabled = body["enabled"]
-        return Response(body={"enabled": app.org_units_enabled})
-
-    def schedule(request: Request) -> Response:
+    # -- actions inside the N-th employees-list answer ----------------------------------------
+    def schedule(self, request: Request) -> Response:
         body = _object_body(request)
         count = body.get("count") if body else None
         if body is None or not isinstance(count, int) or isinstance(count, bool) or count < 1:
             return _error(400, 'send {"count": N >= 1, "action": "expire_tokens"|"fail"|"delete"|"hire", ...}')
+        app, company = self.app, self.company
         action = body.get("action")
         entry: JSON = {"count": count, "action": action}
         run: Callable[[], Any]
@@ -145,13 +200,13 @@ def register(app: PersonioSandbox) -> None:
         elif action == "delete":
             employee_id = body.get("id")
             with app.lock:
-                known = isinstance(employee_id, int) and employee_id in directory.people
+                known = isinstance(employee_id, int) and employee_id in company.people
             if not known or not isinstance(employee_id, int):
                 return _error(400, f"delete needs the id of an existing employee, not {employee_id!r}")
             entry["id"] = employee_id
 
             def run() -> None:
-                directory.delete(employee_id)
+                company.delete(employee_id)
 
         elif action == "hire":
             fields = body.get("fields", {})
@@ -160,51 +215,33 @@ def register(app: PersonioSandbox) -> None:
             entry["fields"] = fields
 
             def run() -> JSON:
-                return directory.hire(fields)
+                return company.hire(fields)
 
         else:
             return _error(400, f"unknown action {action!r}: expire_tokens, fail, delete or hire")
         app.after_employee_requests(count, run, entry)
         return Response(status=201, body=entry)
 
-    def list_scheduled(_request: Request) -> Response:
-        with app.lock:
-            return Response(body=list(app.scheduled_log))
+    def list_scheduled(self, _request: Request) -> Response:
+        with self.app.lock:
+            return Response(body=list(self.app.scheduled_log))
 
-    def get_options(_request: Request) -> Response:
-        with app.lock:
-            return Response(body=asdict(app.options))
+    # -- options and planted cases ------------------------------------------------------------
+    def get_options(self, _request: Request) -> Response:
+        with self.app.lock:
+            return Response(body=asdict(self.app.options))
 
-    def set_options(request: Request) -> Response:
+    def set_options(self, request: Request) -> Response:
         body = _object_body(request)
         if body is None:
             return _error(400, "send a JSON object of options")
-        with app.lock:
+        with self.app.lock:
             try:
-                app.options.update(body)
+                self.app.options.update(body)
             except ValueError as exc:
                 return _error(400, str(exc))
-            return Response(body=asdict(app.options))
+            return Response(body=asdict(self.app.options))
 
-    def planted(_request: Request) -> Response:
-        with app.lock:
-            return Response(body=app.org.planted)
-
-    app.admin("GET", "/_admin/employees", "employees", list_employees)
-    app.admin("POST", "/_admin/employees", "hire", hire)
-    app.admin("GET", "/_admin/employees/{employee_id}", "employee", get_employee)
-    app.admin("PATCH", "/_admin/employees/{employee_id}", "update", update)
-    app.admin("DELETE", "/_admin/employees/{employee_id}", "delete", delete)
-    app.admin("GET", "/_admin/departments", "departments", list_departments)
-    app.admin("POST", "/_admin/departments", "department-create", create_department)
-    app.admin("PATCH", "/_admin/departments/{department_id}", "department-rename", rename_department)
-    app.admin("POST", "/_admin/org-units", "org-units", org_units)
-    app.admin("POST", "/_admin/tokens/expire", "tokens-expire", expire_tokens)
-    app.admin("GET", "/_admin/whitelist", "whitelist", get_whitelist)
-    app.admin("POST", "/_admin/whitelist", "whitelist-set", set_whitelist)
-    app.admin("POST", "/_admin/malformed-next-page", "malformed-next-page", malformed)
-    app.admin("POST", "/_admin/after-employee-requests", "after-employee-requests", schedule)
-    app.admin("GET", "/_admin/after-employee-requests", "after-employee-requests-list", list_scheduled)
-    app.admin("GET", "/_admin/options", "options", get_options)
-    app.admin("POST", "/_admin/options", "options-set", set_options)
-    app.admin("GET", "/_admin/planted", "planted", planted)
+    def planted(self, _request: Request) -> Response:
+        with self.app.lock:
+            return Response(body=self.app.org.planted)

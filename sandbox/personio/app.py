@@ -4,24 +4,7 @@ Routes: `POST /v1/auth`, `POST /v2/auth/token`, `GET /v1/company/employees`, `GE
 /v1/company/employees/{id}`, `GET /v1/company/employees/attributes` (alias `/custom-attributes`),
 `GET /v2/org-units?type=department|team` (needs `Beta: true`), `GET /v2/org-units/{id}?type=...`.
 
-Admin (see admin.py): `GET|POST /_admin/employees` (dump plain / hire), `GET|PATCH|DELETE
-/_admin/employees/{id}`, `GET|POST /_admin/departments`, `PATCH /_admin/departments/{id}` (rename),
-`POST /_admin/tokens/expire`, `GET|POST /_admin/whitelist` (`{"hidden": [keys]}`),
-`POST /_admin/malformed-next-page`, `POST /_admin/org-units` (`{"enabled": false}`: the beta list answers 404
-as if the tenant lacked it, as forum users report), `GET|POST /_admin/options` (the options below; POST
-takes any subset, validates all of it first, 400 otherwise, and answers with every option),
-`GET /_admin/planted` (`{kind: [ids]}` of a realistic company, `{}` otherwise); plus the shared
-counters and knobs.
-
-`POST /_admin/after-employee-requests {"count": N, "action": ...}` schedules a one-shot action that runs
-inside the N-th employees-list request (`GET /v1/company/employees`) answered 200 after scheduling, after
-that page's rows are taken and before its answer is sent, so the client's next request is the first to see
-it. Tests use it instead of a watcher thread polling the counters, which can act a page too late. Actions:
-`expire_tokens`; `fail` (sets the `fault_rate` knob to 1: every later API request gets a 5xx); `delete`
-with `"id"` (checked when scheduled); `hire` with optional `"fields"` (as `POST /_admin/employees`).
-Requests answered 401, 400, 429 or by an injected fault do not count. Several actions may be scheduled;
-those due on the same request run in scheduling order. `GET /_admin/after-employee-requests` lists them
-with `fired` and `result` (the hired employee, or `error`).
+Admin endpoints (no auth, limits, faults or counting): see `sandbox/personio/admin.py`.
 
 Choices where the specs are silent (docs/design.md, plus these):
 - Tokens: `papi-` + 40 hex, one per credential pair for 24 h; v1 and v2 tokens are the same token and
@@ -96,13 +79,14 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from sandbox.core import JSON, Knobs, Request, Response, SandboxApp, SlidingWindowLimiter
+from sandbox.core import JSON, Handler, Knobs, Request, Response, SandboxApp, SlidingWindowLimiter
 from sandbox.personio import CLIENT_ID, CLIENT_SECRET
 from sandbox.personio import attributes as catalog
+from sandbox.personio.admin import PersonioAdmin
 from sandbox.personio.clock import parse_since
 from sandbox.personio.options import Options
 from sandbox.personio.org import Department, Org, generate
-from sandbox.personio.store import Directory, DirectoryError
+from sandbox.personio.store import CompanyError, PersonioCompany
 from sandbox.personio.tokens import Tokens
 
 NOT_FOUND_V1 = "Es ist ein Problem aufgetreten "  # Personio's 404 message is localized
@@ -155,7 +139,7 @@ class PersonioSandbox(SandboxApp):
                 "rename_bumps_members": rename_bumps_members,
             }
         )
-        self.directory = Directory(generate(employees, seed, realistic=realistic), self.options)
+        self.company = PersonioCompany(generate(employees, seed, realistic=realistic), self.options)
         self.tokens = Tokens()
         self.malformed_next_page = False
         self.org_units_enabled = True
@@ -166,22 +150,25 @@ class PersonioSandbox(SandboxApp):
         self._local = threading.local()
         self._scheduled: list[ScheduledAction] = []
         self.scheduled_log: list[JSON] = []
-        self.route("POST", "/v1/auth", self._v1_auth, "auth")
-        self.route("POST", "/v2/auth/token", self._v2_token, "token")
-        self.route("GET", "/v1/company/employees", self._employees, "employees")
-        self.route("GET", "/v1/company/employees/attributes", self._attributes, "attributes")
-        self.route("GET", "/v1/company/employees/custom-attributes", self._attributes, "custom-attributes")
-        self.route("GET", "/v1/company/employees/{employee_id}", self._employee, "employee")
-        self.route("GET", "/v2/org-units", self._org_units, "org-units")
-        self.route("GET", "/v2/org-units/{unit_id}", self._org_unit, "org-unit")
-        from sandbox.personio.admin import register  # noqa: PLC0415 - admin depends on this class
-
-        register(self)
+        api: list[tuple[str, str, Handler, str]] = [  # the last field names the route in counters and limits
+            ("POST", "/v1/auth", self._v1_auth, "auth"),
+            ("POST", "/v2/auth/token", self._v2_token, "token"),
+            ("GET", "/v1/company/employees", self._employees, "employees"),
+            ("GET", "/v1/company/employees/attributes", self._attributes, "attributes"),
+            ("GET", "/v1/company/employees/custom-attributes", self._attributes, "custom-attributes"),
+            ("GET", "/v1/company/employees/{employee_id}", self._employee, "employee"),
+            ("GET", "/v2/org-units", self._org_units, "org-units"),
+            ("GET", "/v2/org-units/{unit_id}", self._org_unit, "org-unit"),
+        ]
+        for method, path, handler, name in api:
+            self.route(method, path, handler, name)
+        for method, path, handler in PersonioAdmin(self).routes():
+            self.admin(method, path, handler)
 
     @property
     def org(self) -> Org:
         """The company being served; `org.planted` names the awkward cases of a realistic one."""
-        return self.directory.org
+        return self.company.org
 
     def warm_cache(self, chunk: int = 500) -> None:
         """Render every employee ahead of the first full read (50,000 take ~10 s on a slow core).
@@ -189,12 +176,12 @@ class PersonioSandbox(SandboxApp):
         Renders in chunks under the data lock so requests interleave; safe to run in a thread.
         """
         with self.lock:
-            pending = list(self.directory.ids)
+            pending = list(self.company.ids)
         for start in range(0, len(pending), chunk):
             with self.lock:
                 for emp_id in pending[start : start + chunk]:
-                    if emp_id in self.directory.people:
-                        self.directory.encoded(emp_id)
+                    if emp_id in self.company.people:
+                        self.company.encoded(emp_id)
 
     def after_employee_requests(self, count: int, run: Callable[[], Any], entry: JSON) -> None:
         """Run `run` inside the `count`-th employees-list answer from now (see the module docstring)."""
@@ -213,7 +200,7 @@ class PersonioSandbox(SandboxApp):
             item.entry["fired"] = True
             try:
                 item.entry["result"] = item.run()
-            except DirectoryError as exc:  # e.g. the employee was deleted meanwhile: say so, do not crash
+            except CompanyError as exc:  # e.g. the employee was deleted meanwhile: say so, do not crash
                 item.entry["error"] = str(exc)
 
     # -- hooks --------------------------------------------------------------------------------
@@ -289,7 +276,7 @@ class PersonioSandbox(SandboxApp):
         projection = [a for a in request.query.get("attributes[]", []) if a]
         email = request.arg("email")
         with self.lock:
-            ids = self.directory.select(since, email, projection or None)
+            ids = self.company.select(since, email, projection or None)
             page = ids[offset : offset + limit]
             items = [self._item(emp_id, projection) for emp_id in page]
             malformed, self.malformed_next_page = self.malformed_next_page, False
@@ -313,8 +300,8 @@ class PersonioSandbox(SandboxApp):
 
     def _item(self, emp_id: int, projection: list[str]) -> bytes:
         if not projection:
-            return self.directory.encoded(emp_id)
-        wrapped = self.directory.wrapped(emp_id)
+            return self.company.encoded(emp_id)
+        wrapped = self.company.wrapped(emp_id)
         keys = ["id", *(k for k in projection if k != "id")]
         attrs = {k: wrapped[k] for k in keys if k in wrapped}
         item = {"type": "Employee", "attributes": attrs}
@@ -325,9 +312,9 @@ class PersonioSandbox(SandboxApp):
         if token is None:
             return v1_error(401, problem)
         with self.lock:
-            if not employee_id.isdigit() or int(employee_id) not in self.directory.people:
+            if not employee_id.isdigit() or int(employee_id) not in self.company.people:
                 return v1_error(404, NOT_FOUND_V1)
-            item = self.directory.encoded(int(employee_id))
+            item = self.company.encoded(int(employee_id))
         body = b'{"success":true,"data":' + item + b"}"
         return Response(body=body, headers={"Authorization": f"Bearer {token}"})
 
@@ -336,7 +323,7 @@ class PersonioSandbox(SandboxApp):
         if token is None:
             return v1_error(401, problem)
         with self.lock:
-            hidden = set(self.directory.hidden)
+            hidden = set(self.company.hidden)
         data = [d.listing() for d in catalog.ALL if d.key not in hidden]
         return Response(body={"success": True, "data": data}, headers={"Authorization": f"Bearer {token}"})
 
@@ -400,7 +387,7 @@ class PersonioSandbox(SandboxApp):
             return Response(body=self._unit_out(found, chain, full_chain=True))
 
     def _units(self, unit_type: str) -> list[JSON]:
-        org = self.directory.org
+        org = self.company.org
         if unit_type == "department":
             return [_department_unit(d) for d in org.departments.values()]
         return [
@@ -423,7 +410,7 @@ class PersonioSandbox(SandboxApp):
             seen: set[int] = set()
             while parent is not None and parent not in seen:
                 seen.add(parent)
-                department = self.directory.org.departments[parent]
+                department = self.company.org.departments[parent]
                 full = _department_unit(department)
                 links.append(self._unit_out(full, False, False) if full_chain else {"id": str(parent)})
                 parent = department.parent_id

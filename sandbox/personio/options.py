@@ -15,7 +15,7 @@ NAIVE_TIMEZONES = ("Europe/Berlin", "UTC")
 
 @dataclass
 class Options:
-    """Read by the API and the directory at request time; changed through `POST /_admin/options`."""
+    """Read by the API and the company at request time; changed through `POST /_admin/options`."""
 
     updated_since: str = "exclusive"  # "exclusive": changed strictly after; "inclusive": at or after
     naive_timezone: str = "Europe/Berlin"  # the zone a naive `updated_since` is read in: or "UTC"

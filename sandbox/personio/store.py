@@ -1,4 +1,4 @@
-"""The sandbox's employee directory: indexes, cached renderings and every mutation.
+"""The company a Personio sandbox serves (`PersonioCompany`): indexes, cached renderings, every mutation.
 
 Lookups never scan all employees: ids are kept sorted (paging is a slice), emails and supervisors
 are indexed, and last-modified times live in a sorted list searched with bisect. Each employee's
@@ -22,7 +22,7 @@ from sandbox.personio.org import DOMAIN, Department, Employee, Org
 from sandbox.personio.render import plain, wrapped_attributes
 
 
-class DirectoryError(ValueError):
+class CompanyError(ValueError):
     """A rejected admin mutation; `status` is the HTTP status to answer with."""
 
     def __init__(self, status: int, message: str) -> None:
@@ -30,7 +30,9 @@ class DirectoryError(ValueError):
         self.status = status
 
 
-class Directory:
+class PersonioCompany:
+    """The generated `Org` with its employees indexed for the API; every admin mutation goes through here."""
+
     def __init__(self, org: Org, options: Options | None = None) -> None:
         self.org = org
         self.options = options or Options()
@@ -136,7 +138,7 @@ class Directory:
     def set_hidden(self, keys: set[str]) -> None:
         unknown = keys - set(catalog.BY_KEY)
         if unknown:
-            raise DirectoryError(400, f"unknown attributes: {sorted(unknown)}")
+            raise CompanyError(400, f"unknown attributes: {sorted(unknown)}")
         self.hidden = keys - {"id"}
         self._wrapped.clear()
         self._encoded.clear()
@@ -153,16 +155,16 @@ class Directory:
     def _coerce(self, key: str, value: Any, emp_id: int | None) -> Any:
         definition = catalog.BY_KEY.get(key)
         if definition is None or key not in catalog.SETTABLE:
-            raise DirectoryError(400, f"attribute {key!r} cannot be set")
+            raise CompanyError(400, f"attribute {key!r} cannot be set")
         if value is None:
             if key in ("email", "first_name", "last_name", "status"):
-                raise DirectoryError(400, f"{key} is required")
+                raise CompanyError(400, f"{key} is required")
             return None
         if definition.kind == catalog.DATE:
             try:
                 return date.fromisoformat(str(value)[:10])
             except ValueError as exc:
-                raise DirectoryError(400, f"{key}: not a date: {value!r}") from exc
+                raise CompanyError(400, f"{key}: not a date: {value!r}") from exc
         if definition.kind == catalog.RELATION:
             tables: dict[str, dict[int, Any]] = {
                 "Department": dict(self.org.departments),
@@ -172,7 +174,7 @@ class Directory:
             }
             table = tables[definition.relation_type]
             if not isinstance(value, int) or value not in table:
-                raise DirectoryError(400, f"{key}: unknown id {value!r}")
+                raise CompanyError(400, f"{key}: unknown id {value!r}")
             return value
         if key == "supervisor":
             return self._check_supervisor(value, emp_id)
@@ -180,25 +182,25 @@ class Directory:
             if not isinstance(value, list) or any(
                 not isinstance(c, dict) or c.get("id") not in self.org.cost_centers for c in value
             ):
-                raise DirectoryError(400, "cost_centers: a list of {id, percentage} with known ids")
+                raise CompanyError(400, "cost_centers: a list of {id, percentage} with known ids")
             return [{"id": c["id"], "percentage": c.get("percentage", 100)} for c in value]
         if key == "status" and value not in ("onboarding", "active", "leave", "inactive"):
-            raise DirectoryError(400, f"status: {value!r} is not onboarding, active, leave or inactive")
+            raise CompanyError(400, f"status: {value!r} is not onboarding, active, leave or inactive")
         if key == "email":
             text = str(value)
             if any(owner != emp_id for owner in self.by_email.get(text.lower(), [])):
-                raise DirectoryError(409, "email already in use")
+                raise CompanyError(409, "email already in use")
             return text
         return value
 
     def _check_supervisor(self, value: Any, emp_id: int | None) -> int:
         if not isinstance(value, int) or value not in self.people:
-            raise DirectoryError(400, f"supervisor: unknown employee {value!r}")
+            raise CompanyError(400, f"supervisor: unknown employee {value!r}")
         walker: int | None = value
         seen: set[int] = set()
         while walker is not None and walker not in seen:  # a planted cycle elsewhere must not hang us
             if walker == emp_id:
-                raise DirectoryError(400, "supervisor: would create a cycle")
+                raise CompanyError(400, "supervisor: would create a cycle")
             seen.add(walker)
             walker = self.people[walker].values.get("supervisor")
         return value
@@ -226,7 +228,7 @@ class Directory:
         """Apply admin changes; any real change bumps `last_modified_at` unless it is given explicitly."""
         person = self.people.get(emp_id)
         if person is None:
-            raise DirectoryError(404, f"no employee {emp_id}")
+            raise CompanyError(404, f"no employee {emp_id}")
         explicit = changes.get("last_modified_at")
         coerced = {k: self._coerce(k, v, emp_id) for k, v in changes.items() if k != "last_modified_at"}
         when = now()
@@ -237,7 +239,7 @@ class Directory:
             try:
                 stamp = parse_utc(str(explicit))
             except ValueError as exc:
-                raise DirectoryError(400, f"last_modified_at: {exc}") from exc
+                raise CompanyError(400, f"last_modified_at: {exc}") from exc
             self._set_modified(person, stamp)
             for key in coerced:
                 person.changed[key] = stamp
@@ -255,7 +257,7 @@ class Directory:
         if "id" in fields:
             new_id = fields["id"]
             if not isinstance(new_id, int) or new_id in self.people:
-                raise DirectoryError(409, f"id {new_id!r} is taken or invalid")
+                raise CompanyError(409, f"id {new_id!r} is taken or invalid")
         base = dict.fromkeys(catalog.SETTABLE)
         base.update(
             {
@@ -293,7 +295,7 @@ class Directory:
         """Remove an employee without trace; their reports lose their supervisor (a change to them)."""
         person = self.people.pop(emp_id, None)
         if person is None:
-            raise DirectoryError(404, f"no employee {emp_id}")
+            raise CompanyError(404, f"no employee {emp_id}")
         self.ids.pop(bisect.bisect_left(self.ids, emp_id))
         index = bisect.bisect_left(self.modified, (person.last_modified_at, emp_id))
         del self.modified[index]
@@ -313,7 +315,7 @@ class Directory:
 
     def create_department(self, name: str, parent_id: int | None) -> Department:
         if parent_id is not None and parent_id not in self.org.departments:
-            raise DirectoryError(400, f"unknown parent department {parent_id}")
+            raise CompanyError(400, f"unknown parent department {parent_id}")
         new_id = max(self.org.departments) + 1
         department = Department(new_id, name, parent_id, "".join(w[0] for w in name.split())[:6].upper(), "")
         self.org.departments[new_id] = department
@@ -328,7 +330,7 @@ class Directory:
         """
         department = self.org.departments.get(dept_id)
         if department is None:
-            raise DirectoryError(404, f"no department {dept_id}")
+            raise CompanyError(404, f"no department {dept_id}")
         bump = self.options.rename_bumps_members and department.name != name
         department.name = name
         when = now()

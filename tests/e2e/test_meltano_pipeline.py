@@ -18,7 +18,7 @@ import requests
 from harness.leapsome_view import LeapsomeView
 from harness.meltano import MeltanoProject
 from sandbox.core import SandboxServer, running
-from sandbox.leapsome.app import LeapsomeApp
+from sandbox.leapsome.app import LeapsomeSandbox
 from sandbox.personio.app import PersonioSandbox
 
 pytestmark = pytest.mark.e2e
@@ -96,7 +96,7 @@ class Scenario:
 @pytest.fixture(scope="module")
 def scenario(meltano_installed: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     tmp = tmp_path_factory.mktemp("e2e")
-    with running(PersonioSandbox(employees=60, seed=7)) as personio, running(LeapsomeApp()) as leapsome:
+    with running(PersonioSandbox(employees=60, seed=7)) as personio, running(LeapsomeSandbox()) as leapsome:
         project = MeltanoProject(personio.url, leapsome.url, f"sqlite:///{tmp / 'meltano.db'}")
         story = Scenario(personio, leapsome, project)
         story.views["seed"] = view(leapsome)

@@ -20,11 +20,11 @@ def no_secret_written(tmp_path: Path) -> Iterator[None]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """The counts issue 7 asks for, read from the sandboxes' counters and the tests' own records."""
+    """The reliability counts (faults, kill points, bad inputs), from the sandboxes' counters and the tests' records."""
     if not LEDGER.artifact_dirs:
         return
     faults = ", ".join(f"{kind} {n}" for kind, n in sorted(LEDGER.faults.items())) or "none"
-    terminalreporter.write_sep("-", "reliability (issue 7)")
+    terminalreporter.write_sep("-", "reliability")
     terminalreporter.write_line(f"faults injected: {sum(LEDGER.faults.values())} ({faults})")
     terminalreporter.write_line(f"kill points survived: {len(LEDGER.kill_points)} (at writes {LEDGER.kill_points})")
     terminalreporter.write_line(f"bad inputs tried: {len(LEDGER.bad_inputs)} ({', '.join(LEDGER.bad_inputs)})")

@@ -2,8 +2,8 @@
 
 Everything here drives the real plugin processes over HTTP against the in-process sandboxes and reads
 back what the sandboxes hold. The expected Leapsome state is derived from the Personio sandbox's own
-data (`GET /_admin/employees`, `/_admin/departments`) with the product contract (docs/design.md,
-issue 4), never from the target's code.
+data (`GET /_admin/employees`, `/_admin/departments`) with the product contract (docs/design.md),
+never from the target's code.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import requests
 from harness.pipeline import BIN, PipelineRun, PluginRun, _state_of, run_pipeline
 from sandbox.core import Knobs, SandboxServer
 from sandbox.leapsome import API_TOKEN
-from sandbox.leapsome.app import LeapsomeApp
+from sandbox.leapsome.app import LeapsomeSandbox
 from sandbox.personio import CLIENT_ID, CLIENT_SECRET
 from sandbox.personio.app import PersonioSandbox
 
@@ -37,7 +37,7 @@ PAPI = re.compile(r"papi-[0-9a-f]{40}")
 CONFIG_FILES = frozenset({"tap.json", "target.json"})  # the plugins' own input: they must hold the secrets
 
 
-# -- the ledger: counts for the issue's note, and every artifact the secrets check must read ---------
+# -- the ledger: counts for the reliability summary, and every artifact the secrets check must read -
 @dataclass
 class Ledger:
     """Session-wide record of what the reliability tests did and wrote."""
@@ -115,7 +115,7 @@ def start_leapsome(**kwargs: Any) -> SandboxServer:
     """A Leapsome sandbox with its default seed (hand-made users and team); rate limit off unless asked."""
     knob_names = set(Knobs.__dataclass_fields__)
     knobs = Knobs(**{"retry_after": False, "rate_limit": False, **{k: v for k, v in kwargs.items() if k in knob_names}})
-    return SandboxServer(LeapsomeApp(knobs, **{k: v for k, v in kwargs.items() if k not in knob_names})).start()
+    return SandboxServer(LeapsomeSandbox(knobs, **{k: v for k, v in kwargs.items() if k not in knob_names})).start()
 
 
 def admin(server: SandboxServer, method: str, path: str, payload: Any = None) -> Any:

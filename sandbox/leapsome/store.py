@@ -1,7 +1,7 @@
-"""The Leapsome organisation's data: users, teams, their indexes and the membership relation.
+"""The organisation a Leapsome sandbox serves (`LeapsomeOrganisation`): users, teams, membership.
 
 Every lookup a request needs is a dictionary access, so 50,000 users stay fast; only the list
-endpoints walk the creation-order lists. Callers hold `Directory.lock` around a whole request.
+endpoints walk the creation-order lists. Callers hold `LeapsomeOrganisation.lock` around a whole request.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class Group:
     version: int = 1
 
 
-class Directory:
+class LeapsomeOrganisation:
     """Users and teams with their indexes; keeps membership consistent in both directions."""
 
     def __init__(self, seed: int = 0) -> None:
