@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from target_leapsome.client import LeapsomeClient, LeapsomeError
+from target_leapsome.existing import external_id_body, needs_external_id, without_follow_up
 from target_leapsome.models import Skip
 from target_leapsome.plan import CreateUser, Plan, TeamWrite, UpdateUser, UserRef
 from target_leapsome.scim import create_user_body, patch_user_body, team_bodies
@@ -49,8 +50,7 @@ class ApplyResult:
     user_writes: int = 0  # user writes Leapsome accepted: with `refusals`, tells a data problem from a broken sync
     unconfirmed: list[Failure] = field(default_factory=list)  # accepted, yet not in Leapsome when read back
     verification_reads: int = 0
-    # Personio ids of users created without our externalId (an existing userName answered the create):
-    # their follow-up PATCH also sets the externalId, which the report shows as a change.
+    # Personio ids of users whose create found an existing user without our externalId (see existing.py)
     external_id_fixes: set[str] = field(default_factory=set)
 
 
@@ -134,14 +134,9 @@ class Applier:
             self._refused(create.external_id, create.label, "to create their user", error)
             return
         self._wrote(user=True)
-        external = found.get("externalId") or None
-        if external not in (None, create.external_id):
-            raise LeapsomeError(
-                f"userName {create.user_name} already belongs to Leapsome user {found.get('id')} "
-                f"with externalId {external}"
-            )
+        fix = needs_external_id(create, found)
         with self._lock:
-            if external is None:
+            if fix:
                 self.result.external_id_fixes.add(create.external_id)
             self.ids[create.external_id] = str(found["id"])
 
@@ -162,8 +157,7 @@ class Applier:
             elif manager_id is None:
                 raise LeapsomeError("manager not set: the manager's user could not be created")
         body = patch_user_body(update, manager_id)
-        if update.ref.leapsome_id is None and str(update.ref.external_id) in self.result.external_id_fixes:
-            body["externalId"] = str(update.ref.external_id)
+        body.update(external_id_body(update.ref, self.result.external_id_fixes))
         try:
             self.client.patch_user(user_id, body)
         except LeapsomeError as error:
@@ -198,8 +192,7 @@ class Applier:
     def apply(self, plan: Plan) -> ApplyResult:
         self._run("create users", plan.user_creates, self.create, _user_failure)
         updates = list(plan.user_updates)
-        planned = {str(u.ref.external_id) for u in updates if u.ref.leapsome_id is None}
-        missing = sorted(self.result.external_id_fixes - planned)
+        missing = without_follow_up((u.ref for u in updates), self.result.external_id_fixes)
         if missing:
             # a created user with nothing else to patch still needs its externalId: an extra PATCH, outside the plan
             names = {c.external_id: c.user_name for c in plan.user_creates}

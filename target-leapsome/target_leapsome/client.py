@@ -1,9 +1,10 @@
 """The Leapsome SCIM HTTP client: pacing under the rate limit, bounded retries, creates safe to retry.
 
 Leapsome allows 30 requests per second across the API and sends no Retry-After, so every thread draws
-from one shared pacer that spaces request starts evenly, and a 429 pauses all of them. A create whose answer is lost (a
-dropped connection or a 5xx after the write) is never blindly repeated: the client first looks the
-resource up by its natural key (userName, or the team's externalId) and only creates when it is absent.
+from one shared pacer (pacing.py) that spaces request starts evenly, and a 429 pauses all of them. A
+create whose answer is lost (a dropped connection or a 5xx after the write) is never blindly repeated: the
+client first looks the resource up by its natural key (userName, or the team's externalId) and only
+creates when it is absent. What a found user means for the sync is existing.py's to decide.
 Error messages carry the method, path, status and Leapsome's `detail`, never headers or the token.
 """
 
@@ -19,6 +20,8 @@ from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+
+from target_leapsome.pacing import Pacer
 
 LOGGER = logging.getLogger("target-leapsome.client")
 USERS_PAGE = 5000
@@ -60,38 +63,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-class Pacer:
-    """Request starts at least 1/`rate` seconds apart, shared by all threads; 0 turns it off.
-
-    Leapsome counts arrivals in any one-second window. Counting starts per window allowed a full burst
-    at each window's edge, and the jitter between start and arrival then pushed a few over the limit.
-    Even spacing leaves at most `rate` starts in any second, and at 28/s it tolerates some 70 ms of
-    jitter before the 30th arrival in a second, at the same average rate.
-    """
-
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self._next = 0.0  # the earliest start of the next request
-        self._paused_until = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        while True:
-            with self._lock:
-                now = time.monotonic()
-                slot = max(now, self._next, self._paused_until)
-                self._next = slot + self.interval
-            if slot > now:
-                time.sleep(slot - now)
-            with self._lock:
-                if self._paused_until <= slot:
-                    return  # no 429 pause began while this thread waited for its slot
-
-    def pause(self, seconds: float) -> None:
-        with self._lock:
-            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
 
 class LeapsomeClient:

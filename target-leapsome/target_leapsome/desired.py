@@ -17,7 +17,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from target_leapsome.models import Employee, Skip, clean_text, employee_label, escape_controls
+from target_leapsome.models import Employee, Skip
+from target_leapsome.text import clean_text, employee_label, escape_controls
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 STATUSES = ("onboarding", "active", "leave", "inactive")

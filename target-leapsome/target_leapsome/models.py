@@ -1,16 +1,15 @@
 """The value types the planner reasons about: Personio employees and Leapsome users and teams.
 
-Parsing SCIM resources lives here so that one module owns the mapping between Leapsome's wire shape
-and the fields the sync manages.
+Only values and the rules that hold between them live here; reading them from SCIM resources is scim.py's
+job (beside the bodies written back), and text cleaning is text.py's.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
 
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+from target_leapsome.text import employee_label
+
 TEAM_EXTERNAL_PREFIX = "personio-department-"
 
 ENTERPRISE_FIELDS = ("location", "start_date", "end_date")
@@ -87,41 +86,6 @@ class Employee:
         return user_fields(self)
 
 
-def _is_control(char: str) -> bool:
-    return unicodedata.category(char) == "Cc"
-
-
-def clean_text(value: str) -> tuple[str, bool]:
-    """Remove C0/C1 control characters (category Cc), which must never reach Leapsome.
-
-    Whitespace controls (tab, newline, ...) become a space and the resulting runs collapse, so
-    a tab between words reads as a space; others (NUL, BEL, ESC) are dropped. Format characters (Cf, such as
-    the right-to-left mark) are legitimate in names and kept. Returns the text and whether it changed.
-    """
-    if not any(_is_control(char) for char in value):
-        return value, False
-    spaced = "".join(" " if char.isspace() else char for char in value if not _is_control(char) or char.isspace())
-    return " ".join(spaced.split()), True
-
-
-def escape_controls(text: str) -> str:
-    """Make a name safe to put in one log line: control characters and line separators become escapes."""
-    return "".join(
-        char.encode("unicode_escape").decode("ascii") if _is_control(char) or char in "\u2028\u2029" else char
-        for char in text
-    )
-
-
-def employee_label(employee_id: Any, first: Any = None, last: Any = None) -> str:
-    """How an employee is named in errors and reports: the id plus the name, never other data.
-
-    Names come from Personio unvetted, so control characters are escaped: a name must not be able to
-    forge or split a log line.
-    """
-    name = " ".join(str(part) for part in (first, last) if part)
-    return escape_controls(f"employee {employee_id} ({name})" if name else f"employee {employee_id}")
-
-
 @dataclass(frozen=True)
 class Skip:
     """Something the sync leaves out, not a failure: named once with what HR can fix in Personio.
@@ -161,36 +125,6 @@ class LeapsomeUser:
         """Leapsome's current values of the managed fields, keyed like `Employee.fields`."""
         return user_fields(self)
 
-    @classmethod
-    def from_scim(cls, resource: dict[str, Any]) -> LeapsomeUser:
-        """Parse a SCIM user defensively: Leapsome omits, nulls or empties fields interchangeably."""
-        name = resource.get("name") or {}
-        enterprise = resource.get(ENTERPRISE) or {}
-        manager = enterprise.get("manager")
-        manager_id: str | None = None
-        if isinstance(manager, dict):
-            manager_id = blank(manager.get("managerId") or manager.get("value"))
-        elif isinstance(manager, str):
-            manager_id = blank(manager)
-        if manager_id is None and isinstance(resource.get("manager"), dict):
-            manager_id = blank(resource["manager"].get("value"))
-        groups = resource.get("groups") or []
-        return cls(
-            id=str(resource["id"]),
-            user_name=str(resource.get("userName") or ""),
-            external_id=blank(resource.get("externalId")),
-            active=resource.get("active", True) is not False,
-            given_name=blank(name.get("givenName")),
-            family_name=blank(name.get("familyName")),
-            display_name=blank(resource.get("displayName")),
-            title=blank(resource.get("title")),
-            location=blank(enterprise.get("location")),
-            start_date=blank(enterprise.get("startDate")),
-            end_date=blank(enterprise.get("endDate")),
-            manager_id=manager_id,
-            group_ids=frozenset(str(g["value"]) for g in groups if isinstance(g, dict) and g.get("value")),
-        )
-
 
 @dataclass(frozen=True)
 class LeapsomeTeam:
@@ -203,14 +137,6 @@ class LeapsomeTeam:
     @property
     def department_id(self) -> int | None:
         return department_id_of(self.external_id)
-
-    @classmethod
-    def from_scim(cls, resource: dict[str, Any]) -> LeapsomeTeam:
-        return cls(
-            id=str(resource["id"]),
-            display_name=str(resource.get("displayName") or ""),
-            external_id=blank(resource.get("externalId")),
-        )
 
 
 @dataclass(frozen=True)

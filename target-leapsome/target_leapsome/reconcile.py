@@ -5,64 +5,26 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from target_leapsome.apply import ApplyResult, Failure, apply_plan
 from target_leapsome.client import LeapsomeClient
 from target_leapsome.desired import Desired, RecordError, build_desired
-from target_leapsome.models import LeapsomeState, LeapsomeTeam, LeapsomeUser
+from target_leapsome.models import LeapsomeState
 from target_leapsome.planner import PlanOptions, limit_violation, plan_sync
 from target_leapsome.report import RunReport
+from target_leapsome.scim import parse_team, parse_user
+from target_leapsome.settings import Settings
 from target_leapsome.verify import unconfirmed, without
 
 # This many refused user writes and not one accepted: the account or the sync is at fault, not the data.
 REFUSALS_THAT_MEAN_BROKEN = 5
 
 
-@dataclass(frozen=True)
-class Settings:
-    """The target's settings, typed; built from the validated Singer config."""
-
-    api_token: str = field(repr=False)  # a secret: settings objects end up in tracebacks and debug logs
-    base_url: str
-    dry_run: bool
-    statuses: tuple[str, ...]
-    max_deactivations: int
-    max_deactivation_share: float
-    report_path: str | None
-    max_requests_per_second: float
-    concurrency: int
-    max_retries: int
-    request_timeout: float
-    allow_failures: bool
-    fail_on_skips: bool
-    progress_interval: float
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Settings:
-        return cls(
-            api_token=str(config["api_token"]),
-            base_url=str(config.get("base_url") or "https://api.leapsome.com/scim/v1"),
-            dry_run=bool(config.get("dry_run", False)),
-            statuses=tuple(config.get("statuses") or ("active", "leave")),
-            max_deactivations=int(config.get("max_deactivations", 25)),
-            max_deactivation_share=float(config.get("max_deactivation_share", 0.10)),
-            report_path=config.get("report_path") or None,
-            max_requests_per_second=float(config.get("max_requests_per_second", 28)),
-            concurrency=int(config.get("concurrency", 4)),
-            max_retries=int(config.get("max_retries", 5)),
-            request_timeout=float(config.get("request_timeout", 60)),
-            allow_failures=bool(config.get("allow_failures", False)),
-            fail_on_skips=bool(config.get("fail_on_skips", False)),
-            progress_interval=float(config.get("progress_interval", 10)),
-        )
-
-
 def read_state(client: LeapsomeClient) -> LeapsomeState:
     """Every user and every team, once: membership is only readable through the users."""
-    users = tuple(LeapsomeUser.from_scim(u) for u in client.list_users())
-    teams = tuple(LeapsomeTeam.from_scim(g) for g in client.list_groups())
+    users = tuple(parse_user(u) for u in client.list_users())
+    teams = tuple(parse_team(g) for g in client.list_groups())
     return LeapsomeState(users, teams)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from target_leapsome.apply import ApplyResult
 from target_leapsome.desired import RecordError
+from target_leapsome.existing import reported_change
 from target_leapsome.models import Skip
 from target_leapsome.plan import Plan
 
@@ -139,9 +140,9 @@ class RunReport:
         fixes = self.result.external_id_fixes if self.result else set()
         for update in self.plan.user_updates:
             action = update.to_json()
-            if update.ref.leapsome_id is None and str(update.ref.external_id) in fixes:
-                # the create found an existing user without our externalId; the follow-up PATCH set it
-                action["changes"].setdefault("external_id", {"before": None, "after": update.ref.external_id})
+            fixed = reported_change(update.ref, fixes)  # the create found a user without our externalId
+            if fixed is not None:
+                action["changes"].setdefault("external_id", fixed)
             actions.append(action)
         actions.extend(write.to_json() for write in self.plan.team_writes)
         return {

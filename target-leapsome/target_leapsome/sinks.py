@@ -10,8 +10,13 @@ A record that breaks its stream's schema, has an unparseable date or lacks its k
 RecordError here instead of the SDK's run-ending InvalidRecord: one bad record must not stop the others.
 """
 
+# mypy: enable-error-code="explicit-override"
+# Every SDK hook overridden here is marked, so an SDK upgrade that renames one (several are private) is a
+# type error, not a hook that silently stops being called.
+
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import jsonschema
@@ -21,7 +26,12 @@ from singer_sdk.sinks import Sink
 from singer_sdk.sinks.core import JSONSchemaValidator
 
 from target_leapsome.desired import EMPLOYEE_FIELDS, RecordError
-from target_leapsome.models import employee_label, escape_controls
+from target_leapsome.text import employee_label, escape_controls
+
+if sys.version_info >= (3, 12):
+    from typing import override
+else:  # singer-sdk depends on typing-extensions below Python 3.13
+    from typing_extensions import override
 
 SDC_VERSION = "_sdc_table_version"
 
@@ -32,6 +42,7 @@ class CollectingSink(Sink):
     MAX_SIZE_DEFAULT = 10**9  # never "full": draining writes nothing anyway
     kept_fields: frozenset[str] | None = None  # the fields the target reads; None keeps every field
 
+    @override
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.records: list[dict[str, Any]] = []
@@ -41,6 +52,7 @@ class CollectingSink(Sink):
         self.errors: list[RecordError] = []
         self._invalid: str | None = None  # why the record being processed is unusable
 
+    @override
     def get_validator(self) -> Any:
         """Validate only the fields the target reads: the others are dropped before validation."""
         if self.kept_fields is None:
@@ -55,15 +67,18 @@ class CollectingSink(Sink):
         return JSONSchemaValidator(projected, validate_formats=self.validate_field_string_format)
 
     @property
+    @override
     def include_sdc_metadata_properties(self) -> bool:
         """The SDK hands a RECORD's `version` to the sink only through `_sdc_table_version`."""
         return True
 
     @property
+    @override
     def datetime_error_treatment(self) -> DatetimeErrorTreatmentEnum:
         """Unparseable dates raise, and `_validate_and_parse` turns that into a record error."""
         return DatetimeErrorTreatmentEnum.ERROR
 
+    @override
     def _validate_and_parse(self, record: dict[str, Any]) -> dict[str, Any]:
         """Validate and parse like the SDK, but remember a failure instead of ending the run.
 
@@ -90,6 +105,7 @@ class CollectingSink(Sink):
             record[key] = single[key]
         return record
 
+    @override
     def _singer_validate_message(self, record: dict[str, Any]) -> None:
         """A record without its key is a record error (the SDK would end the run)."""
         missing = [key for key in self.key_properties if key not in record]
@@ -110,7 +126,9 @@ class CollectingSink(Sink):
         self.errors.append(error)
         self.logger.error("record error: %s", error)
 
+    @override
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
+        """Keep the record, or its error, and note its table version for `complete`."""
         version = record.get(SDC_VERSION)
         self.versions.add(version if isinstance(version, int) else None)
         if self.activated is not None:
@@ -121,10 +139,13 @@ class CollectingSink(Sink):
             return
         self.records.append({k: v for k, v in record.items() if not k.startswith("_sdc_")})
 
+    @override
     def process_batch(self, context: dict[str, Any]) -> None:
         """Nothing to write per batch: see the module docstring."""
 
+    @override
     def activate_version(self, new_version: int) -> None:
+        """Remember the version: records of it followed by this message are a complete snapshot."""
         self.activated = new_version
         self.records_after_activation = False
 
@@ -139,7 +160,9 @@ class EmployeesSink(CollectingSink):
 
     kept_fields = EMPLOYEE_FIELDS
 
+    @override
     def record_label(self, record: dict[str, Any], key: str) -> str:
+        """An employee is named by id and name, as everywhere else in the run."""
         first, last = record.get("first_name"), record.get("last_name")
         return employee_label(key, first if isinstance(first, str) else None, last if isinstance(last, str) else None)
 
@@ -151,7 +174,9 @@ class DepartmentsSink(CollectingSink):
 class UnknownStreamSink(CollectingSink):
     """A stream this target has no use for (e.g. `meltano config test`'s): every record is an error."""
 
+    @override
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
+        """Reject every record, valid or not: nothing of a stream this target does not read is written."""
         self._invalid = None
         self.reject(
             record,

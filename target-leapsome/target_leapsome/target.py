@@ -1,19 +1,28 @@
 """target-leapsome: reconcile Leapsome users, teams and managers with Personio through the SCIM API."""
 
+# mypy: enable-error-code="explicit-override"
+# Every SDK hook overridden here is marked, so an SDK upgrade that renames one is a type error, not a hook
+# that silently stops being called.
+
 from __future__ import annotations
 
+import copy
+import sys
 import typing as t
 
-from singer_sdk import typing as th
-from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities
 from singer_sdk.sinks import Sink
 from singer_sdk.target_base import Target
 
-from target_leapsome.client import check_base_url
 from target_leapsome.desired import RecordError
-from target_leapsome.reconcile import Settings, reconcile
+from target_leapsome.reconcile import reconcile
+from target_leapsome.settings import CONFIG_SCHEMA, Settings
 from target_leapsome.sinks import CollectingSink, DepartmentsSink, EmployeesSink, UnknownStreamSink
+
+if sys.version_info >= (3, 12):
+    from typing import override
+else:  # singer-sdk depends on typing-extensions below Python 3.13
+    from typing_extensions import override
 
 SINKS: dict[str, type[CollectingSink]] = {"employees": EmployeesSink, "departments": DepartmentsSink}
 
@@ -31,114 +40,17 @@ class TargetLeapsome(Target):
     name = "target-leapsome"
     capabilities: t.ClassVar[list[t.Any]] = [*Target.capabilities, PluginCapabilities.ACTIVATE_VERSION]
 
-    config_jsonschema = th.PropertiesList(
-        th.Property(
-            "api_token",
-            th.StringType,
-            required=True,
-            secret=True,
-            description="The Leapsome SCIM token (Settings > Integrations > SCIM > Generate Token).",
-        ),
-        th.Property(
-            "base_url",
-            th.StringType,
-            default="https://api.leapsome.com/scim/v1",
-            description="The SCIM base URL. Plain http is accepted only for loopback hosts.",
-        ),
-        th.Property(
-            "dry_run",
-            th.BooleanType,
-            default=False,
-            description="Compute and log the plan, write nothing to Leapsome and emit no state.",
-        ),
-        th.Property(
-            "statuses",
-            th.ArrayType(th.StringType(allowed_values=["onboarding", "active", "leave"])),
-            default=["active", "leave"],
-            description="Personio statuses that get an active Leapsome user; add `onboarding` to "
-            "pre-create new hires. `inactive` employees are always deactivated.",
-        ),
-        th.Property(
-            "max_deactivations",
-            th.IntegerType,
-            default=25,
-            description="Refuse (write nothing, fail) a plan that deactivates more users than this.",
-        ),
-        th.Property(
-            "max_deactivation_share",
-            th.NumberType,
-            default=0.10,
-            description="Refuse a plan that deactivates more than this share (0..1) of the active users "
-            "the sync manages; checked when more than 3 users would be deactivated.",
-        ),
-        th.Property(
-            "report_path",
-            th.StringType,
-            description="Write a JSON report of every planned action (before/after values), skip, "
-            "record error and failed write to this file.",
-        ),
-        th.Property(
-            "max_requests_per_second",
-            th.NumberType,
-            default=28,
-            description="Request pacing across all threads; Leapsome allows 30/s. 0 turns pacing off.",
-        ),
-        th.Property(
-            "concurrency",
-            th.IntegerType,
-            default=4,
-            description="Parallel requests while applying the plan (all share the pacing).",
-        ),
-        th.Property(
-            "max_retries",
-            th.IntegerType,
-            default=5,
-            description="Retries of a request after a 5xx or a connection error (429s wait and retry).",
-        ),
-        th.Property("request_timeout", th.NumberType, default=60, description="Seconds to wait for an answer."),
-        th.Property(
-            "allow_failures",
-            th.BooleanType,
-            default=False,
-            description="Emit state and exit 0 even when input records could not be read or writes failed "
-            "or were not in Leapsome when read back (they are still logged and reported). A refused plan "
-            "always fails. Skipped employees never fail a run (see fail_on_skips).",
-        ),
-        th.Property(
-            "fail_on_skips",
-            th.BooleanType,
-            default=False,
-            description="Exit non-zero when employees were skipped for their Personio data (no email, a "
-            "shared email, a value Leapsome refuses, ...). Everything else is still written and state is "
-            "emitted; use it to keep the job red while HR data has problems.",
-        ),
-        th.Property(
-            "progress_interval",
-            th.NumberType,
-            default=10,
-            description="Seconds between progress lines while applying a long plan.",
-        ),
-    ).to_dict()
+    config_jsonschema = copy.deepcopy(CONFIG_SCHEMA)  # the SDK adds its built-in settings to this one in place
 
+    @override
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """Build the typed settings once, from the config the SDK validated and filled with defaults."""
         super().__init__(*args, **kwargs)
         self._may_emit_state = False
         self._collecting: list[Sink] = []
-        self._check_settings()
+        self.settings = Settings.from_config(self.config)
 
-    def _check_settings(self) -> None:
-        errors = []
-        try:
-            check_base_url(str(self.config.get("base_url") or "https://api.leapsome.com/scim/v1"))
-        except ValueError as exc:
-            errors.append(f"base_url: {exc}")
-        if float(self.config.get("max_deactivation_share", 0.1)) < 0:
-            errors.append("max_deactivation_share: must be 0 or more")
-        if int(self.config.get("concurrency", 4)) < 1:
-            errors.append("concurrency: must be 1 or more")
-        if errors:
-            raise ConfigValidationError("Config validation failed: " + "; ".join(errors), errors=errors)
-
+    @override
     def get_sink(
         self,
         stream_name: str,
@@ -157,18 +69,21 @@ class TargetLeapsome(Target):
             self._collecting.append(sink)
         return sink
 
+    @override
     def get_sink_class(self, stream_name: str) -> type[Sink]:
         """Unknown streams get a sink that turns every record into an error, never a write."""
         return SINKS.get(stream_name, UnknownStreamSink)
 
+    @override
     def _write_state_message(self, state: dict[str, t.Any]) -> None:
         """Hold state until the reconciliation has written everything: drains alone prove nothing."""
         if self._may_emit_state:
             super()._write_state_message(state)
 
+    @override
     def process_endofpipe(self) -> None:
         """Reconcile once with all input in hand, then drain and emit state only if that succeeded."""
-        settings = Settings.from_config(self.config)
+        settings = self.settings
         sinks = self._collecting
         employees = [r for s in sinks if isinstance(s, EmployeesSink) for r in s.records]
         departments = [r for s in sinks if isinstance(s, DepartmentsSink) for r in s.records]

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from target_leapsome.apply import apply_plan
 from target_leapsome.desired import build_desired
-from target_leapsome.models import ENTERPRISE, LeapsomeState, LeapsomeTeam, LeapsomeUser
+from target_leapsome.models import LeapsomeState
 from target_leapsome.planner import PlanOptions, plan_sync
+from target_leapsome.scim import ENTERPRISE, parse_team, parse_user
 
 # the two ways an email that moves between employees in one run is deferred to the next run
 EMAIL_MOVED = ("is the userName of Leapsome user", "that userName belongs to Leapsome user")
@@ -127,8 +128,8 @@ class MemoryLeapsome:
 
     def state(self) -> LeapsomeState:
         return LeapsomeState(
-            tuple(LeapsomeUser.from_scim(self.render(u)) for u in self.users.values()),
-            tuple(LeapsomeTeam.from_scim(g) for g in self.groups.values()),
+            tuple(parse_user(self.render(u)) for u in self.users.values()),
+            tuple(parse_team(g) for g in self.groups.values()),
         )
 
 

@@ -11,8 +11,9 @@ from target_leapsome.apply import apply_plan
 from target_leapsome.client import LeapsomeClient
 from target_leapsome.desired import build_desired
 from target_leapsome.planner import plan_sync
-from target_leapsome.reconcile import Settings, read_state
+from target_leapsome.reconcile import read_state
 from target_leapsome.report import RunReport
+from target_leapsome.settings import Settings
 
 from sandbox.leapsome import API_TOKEN
 

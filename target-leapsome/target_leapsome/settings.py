@@ -1,0 +1,174 @@
+"""The target's settings: the JSON schema users see in `--about`, one typed object built from it, its checks.
+
+The schema is the one source of every default: the SDK fills them into the validated config, and
+`Settings.from_config` reads them from the schema for a config that did not pass through the SDK (a test).
+`Settings` is built once per run, so every phase reads the same typed values and none repeats a default.
+Kept apart from the Target class so the rules are testable without building a target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+
+from target_leapsome.client import check_base_url
+
+CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
+    th.Property(
+        "api_token",
+        th.StringType,
+        required=True,
+        secret=True,
+        description="The Leapsome SCIM token (Settings > Integrations > SCIM > Generate Token).",
+    ),
+    th.Property(
+        "base_url",
+        th.StringType,
+        default="https://api.leapsome.com/scim/v1",
+        description="The SCIM base URL. Plain http is accepted only for loopback hosts.",
+    ),
+    th.Property(
+        "dry_run",
+        th.BooleanType,
+        default=False,
+        description="Compute and log the plan, write nothing to Leapsome and emit no state.",
+    ),
+    th.Property(
+        "statuses",
+        th.ArrayType(th.StringType(allowed_values=["onboarding", "active", "leave"])),
+        default=["active", "leave"],
+        description="Personio statuses that get an active Leapsome user; add `onboarding` to "
+        "pre-create new hires. `inactive` employees are always deactivated.",
+    ),
+    th.Property(
+        "max_deactivations",
+        th.IntegerType,
+        default=25,
+        description="Refuse (write nothing, fail) a plan that deactivates more users than this.",
+    ),
+    th.Property(
+        "max_deactivation_share",
+        th.NumberType,
+        default=0.10,
+        description="Refuse a plan that deactivates more than this share (0..1) of the active users "
+        "the sync manages; checked when more than 3 users would be deactivated.",
+    ),
+    th.Property(
+        "report_path",
+        th.StringType,
+        description="Write a JSON report of every planned action (before/after values), skip, "
+        "record error and failed write to this file.",
+    ),
+    th.Property(
+        "max_requests_per_second",
+        th.NumberType,
+        default=28,
+        description="Request pacing across all threads; Leapsome allows 30/s. 0 turns pacing off.",
+    ),
+    th.Property(
+        "concurrency",
+        th.IntegerType,
+        default=4,
+        description="Parallel requests while applying the plan (all share the pacing).",
+    ),
+    th.Property(
+        "max_retries",
+        th.IntegerType,
+        default=5,
+        description="Retries of a request after a 5xx or a connection error (429s wait and retry).",
+    ),
+    th.Property("request_timeout", th.NumberType, default=60, description="Seconds to wait for an answer."),
+    th.Property(
+        "allow_failures",
+        th.BooleanType,
+        default=False,
+        description="Emit state and exit 0 even when input records could not be read or writes failed "
+        "or were not in Leapsome when read back (they are still logged and reported). A refused plan "
+        "always fails. Skipped employees never fail a run (see fail_on_skips).",
+    ),
+    th.Property(
+        "fail_on_skips",
+        th.BooleanType,
+        default=False,
+        description="Exit non-zero when employees were skipped for their Personio data (no email, a "
+        "shared email, a value Leapsome refuses, ...). Everything else is still written and state is "
+        "emitted; use it to keep the job red while HR data has problems.",
+    ),
+    th.Property(
+        "progress_interval",
+        th.NumberType,
+        default=10,
+        description="Seconds between progress lines while applying a long plan.",
+    ),
+).to_dict()
+
+# Every setting that has a default, with it: the schema's own, never restated.
+DEFAULTS: dict[str, Any] = {
+    name: spec["default"] for name, spec in CONFIG_SCHEMA["properties"].items() if "default" in spec
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The target's settings, typed; built once from the validated Singer config."""
+
+    api_token: str = field(repr=False)  # a secret: settings objects end up in tracebacks and debug logs
+    base_url: str
+    dry_run: bool
+    statuses: tuple[str, ...]
+    max_deactivations: int
+    max_deactivation_share: float
+    report_path: str | None
+    max_requests_per_second: float
+    concurrency: int
+    max_retries: int
+    request_timeout: float
+    allow_failures: bool
+    fail_on_skips: bool
+    progress_interval: float
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        """Type the config; raise ConfigValidationError naming each setting the schema cannot rule out.
+
+        A setting that is absent or null reads as its schema default, and so does an empty `base_url` or
+        `statuses` (no statuses would deactivate everyone); an empty `report_path` means no report.
+        """
+        given = {**DEFAULTS, **{name: value for name, value in config.items() if value is not None}}
+        settings = cls(
+            api_token=str(config["api_token"]),
+            base_url=str(given["base_url"] or DEFAULTS["base_url"]),
+            dry_run=bool(given["dry_run"]),
+            statuses=tuple(given["statuses"] or DEFAULTS["statuses"]),
+            max_deactivations=int(given["max_deactivations"]),
+            max_deactivation_share=float(given["max_deactivation_share"]),
+            report_path=given.get("report_path") or None,
+            max_requests_per_second=float(given["max_requests_per_second"]),
+            concurrency=int(given["concurrency"]),
+            max_retries=int(given["max_retries"]),
+            request_timeout=float(given["request_timeout"]),
+            allow_failures=bool(given["allow_failures"]),
+            fail_on_skips=bool(given["fail_on_skips"]),
+            progress_interval=float(given["progress_interval"]),
+        )
+        errors = settings.problems()
+        if errors:
+            raise ConfigValidationError("Config validation failed: " + "; ".join(errors), errors=errors)
+        return settings
+
+    def problems(self) -> list[str]:
+        """What JSON schema cannot say, each naming its setting so the user knows what to fix."""
+        errors: list[str] = []
+        try:
+            check_base_url(self.base_url)
+        except ValueError as exc:
+            errors.append(f"base_url: {exc}")
+        if self.max_deactivation_share < 0:
+            errors.append("max_deactivation_share: must be 0 or more")
+        if self.concurrency < 1:
+            errors.append("concurrency: must be 1 or more")
+        return errors
