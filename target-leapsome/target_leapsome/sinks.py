@@ -11,12 +11,9 @@ RecordError here instead of the SDK's run-ending InvalidRecord: one bad record m
 """
 
 # mypy: enable-error-code="explicit-override"
-# Every SDK hook overridden here is marked, so an SDK upgrade that renames one (several are private) is a
-# type error, not a hook that silently stops being called.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import jsonschema
@@ -25,13 +22,9 @@ from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
 from singer_sdk.sinks import Sink
 from singer_sdk.sinks.core import JSONSchemaValidator
 
+from target_leapsome.compat import override
 from target_leapsome.desired import EMPLOYEE_FIELDS, RecordError
 from target_leapsome.text import employee_label, escape_controls
-
-if sys.version_info >= (3, 12):
-    from typing import override
-else:  # singer-sdk depends on typing-extensions below Python 3.13
-    from typing_extensions import override
 
 SDC_VERSION = "_sdc_table_version"
 

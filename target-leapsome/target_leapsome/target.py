@@ -1,28 +1,21 @@
 """target-leapsome: reconcile Leapsome users, teams and managers with Personio through the SCIM API."""
 
 # mypy: enable-error-code="explicit-override"
-# Every SDK hook overridden here is marked, so an SDK upgrade that renames one is a type error, not a hook
-# that silently stops being called.
 
 from __future__ import annotations
 
 import copy
-import sys
 import typing as t
 
 from singer_sdk.helpers.capabilities import PluginCapabilities
 from singer_sdk.sinks import Sink
 from singer_sdk.target_base import Target
 
+from target_leapsome.compat import override
 from target_leapsome.desired import RecordError
 from target_leapsome.reconcile import reconcile
 from target_leapsome.settings import CONFIG_SCHEMA, Settings
 from target_leapsome.sinks import CollectingSink, DepartmentsSink, EmployeesSink, UnknownStreamSink
-
-if sys.version_info >= (3, 12):
-    from typing import override
-else:  # singer-sdk depends on typing-extensions below Python 3.13
-    from typing_extensions import override
 
 SINKS: dict[str, type[CollectingSink]] = {"employees": EmployeesSink, "departments": DepartmentsSink}
 
