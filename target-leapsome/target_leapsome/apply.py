@@ -190,6 +190,7 @@ class Applier:
             self._wrote()
 
     def apply(self, plan: Plan) -> ApplyResult:
+        self._run("free addresses", plan.user_moves, self.update, _user_failure)  # before anyone takes them
         self._run("create users", plan.user_creates, self.create, _user_failure)
         updates = list(plan.user_updates)
         missing = without_follow_up((u.ref for u in updates), self.result.external_id_fixes)

@@ -43,6 +43,8 @@ class Change(StrEnum):
     CREATED = "created"
     CREATE_DETAILS = "create_details"  # the PATCH that completes a create: part of it, not an update
     ADOPTED = "adopted"
+    TAKEN_OVER = "taken_over"  # a returning employee takes over the user of their former Personio record
+    ADDRESS_FREED = "address_freed"  # a temporary userName, so another user can take this one's address
     EMAIL_CHANGED = "email_changed"
     REACTIVATED = "reactivated"
     DEACTIVATED = "deactivated"
@@ -50,6 +52,7 @@ class Change(StrEnum):
     UPDATED = "updated"
     RENAMED = "renamed"
     MEMBERS_CHANGED = "members_changed"
+    EMPTIED = "emptied"  # the department is gone from Personio; Leapsome cannot delete its team
 
 
 # the user changes that are not plain field updates
@@ -78,15 +81,20 @@ class UpdateUser:
     changes: Mapping[str, tuple[object, object]] = field(default_factory=dict)
     set_manager: bool = False
     manager: UserRef | None = None
+    temporary: bool = False  # only moves the userName out of another user's way
 
     @property
     def kinds(self) -> tuple[Change, ...]:
         """What the update means; a new user's follow-up PATCH is part of its creation."""
         if self.ref.leapsome_id is None:
             return (Change.CREATE_DETAILS,)
+        if self.temporary:
+            return (Change.ADDRESS_FREED,)
         changes = self.changes
+        adopted_from = changes["external_id"][0] if "external_id" in changes else None
         found = [
-            (Change.ADOPTED, "external_id" in changes),
+            (Change.ADOPTED, "external_id" in changes and adopted_from is None),
+            (Change.TAKEN_OVER, adopted_from is not None),
             (Change.EMAIL_CHANGED, "user_name" in changes),
             (Change.REACTIVATED, changes.get("active") == (False, True)),
             (Change.DEACTIVATED, changes.get("active") == (True, False)),
@@ -133,11 +141,13 @@ class TeamWrite:
 
 @dataclass(frozen=True)
 class Plan:
+    user_moves: tuple[UpdateUser, ...] = ()  # temporary userNames, first: addresses that change hands
     user_creates: tuple[CreateUser, ...] = ()
     user_updates: tuple[UpdateUser, ...] = ()
     team_writes: tuple[TeamWrite, ...] = ()
     skips: tuple[Skip, ...] = ()
-    managed_active: int = 0  # active users the sync manages before the plan: the base of the share limit
+    notices: tuple[Skip, ...] = ()  # done, but HR should look: a manager who left, a department gone
+    managed_active: int = 0  # active users the sync manages, adopted ones included: the base of the share limit
 
     @property
     def deactivations(self) -> list[UpdateUser]:
@@ -146,7 +156,8 @@ class Plan:
     @property
     def write_count(self) -> int:
         """The planned requests, counting each member chunk of 100; used in logs and dry runs."""
-        return len(self.user_creates) + len(self.user_updates) + sum(w.request_count for w in self.team_writes)
+        users = len(self.user_moves) + len(self.user_creates) + len(self.user_updates)
+        return users + sum(w.request_count for w in self.team_writes)
 
     def is_empty(self) -> bool:
-        return not (self.user_creates or self.user_updates or self.team_writes)
+        return not (self.user_moves or self.user_creates or self.user_updates or self.team_writes)

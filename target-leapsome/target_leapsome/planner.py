@@ -16,7 +16,7 @@ planning again yields nothing to do (which is how `verify.py` proves a run).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from target_leapsome.desired import Desired
 from target_leapsome.models import (
@@ -48,16 +48,24 @@ def limit_violation(plan: Plan, max_count: int, max_share: float) -> str | None:
     count = len(plan.deactivations)
     if count == 0:
         return None
+    once = (
+        "; if they are expected (former employees found when switching to this sync, for instance), read the "
+        "plan with dry_run and let it through once with {setting} (e.g. the environment variable "
+        "TARGET_LEAPSOME_{env} for that one run)"
+    )
     if count > max_count:
         return (
             f"the plan deactivates {count} users, over the limit of {max_count} (setting "
             "max_deactivations); nothing was written"
+            + once.format(setting=f"max_deactivations={count}", env=f"MAX_DEACTIVATIONS={count}")
         )
     share = count / max(plan.managed_active, 1)
     if count > SHARE_LIMIT_FROM and share > max_share:
+        needed = f"{min(1.0, share + 0.005):.2f}"
         return (
             f"the plan deactivates {count} of {plan.managed_active} managed active users ({share:.0%}), "
             f"over the limit of {max_share:.0%} (setting max_deactivation_share); nothing was written"
+            + once.format(setting=f"max_deactivation_share={needed}", env=f"MAX_DEACTIVATION_SHARE={needed}")
         )
     return None
 
@@ -71,11 +79,13 @@ def plan_sync(desired: Desired, state: LeapsomeState, options: PlanOptions | Non
     teams = plan_teams(desired, state, index, users)
     updates = assemble(users, managers)
     return Plan(
+        user_moves=users.moves,
         user_creates=users.creates,
         user_updates=updates,
         team_writes=teams.writes,
         skips=(*desired.skips, *index.skips, *users.skips, *managers.skips, *teams.skips),
-        managed_active=index.managed_active,
+        notices=(*managers.notices, *teams.notices),
+        managed_active=index.managed_active + users.adopted_active,
     )
 
 
@@ -112,13 +122,25 @@ def index_leapsome(state: LeapsomeState) -> LeapsomeIndex:
 @dataclass(frozen=True)
 class UsersPlan:
     creates: tuple[CreateUser, ...]
+    moves: tuple[UpdateUser, ...]  # temporary userNames that free an address another user takes in this run
     updates: Mapping[UserKey, UpdateUser]  # one per user the plan touches; may still be empty (managers follow)
     resolved: Mapping[str, UserRef]  # Personio id -> the user it has after the plan
     active_after: Mapping[str, bool]  # Personio id -> whether that user is active after the plan
     synced: Mapping[str, Employee]  # employees whose user this plan writes
     team_of: Mapping[UserKey, int | None]  # the department whose team a user belongs in (None: no team)
     labels: Mapping[UserKey, str]
+    adopted_active: int  # active users this plan adopts: they join the base of the deactivation share
     skips: tuple[Skip, ...]
+
+
+@dataclass(frozen=True)
+class _Claims:
+    """Who may take which Leapsome user or address, decided before any employee is planned."""
+
+    takeovers: Mapping[str, LeapsomeUser]  # returning employee -> the user of their former Personio record
+    released: frozenset[str]  # Personio ids whose user a returning employee takes over
+    leaving: Mapping[str, LeapsomeUser]  # addresses (lower-case) whose managed holder moves to another in this run
+    wanted_emails: frozenset[str]  # the emails of the employees the sync gives a user
 
 
 @dataclass
@@ -126,13 +148,17 @@ class _Users:
     """The users phase while it runs; `plan_users` freezes it."""
 
     index: LeapsomeIndex
+    claims: _Claims
     creates: list[CreateUser] = field(default_factory=list)
     drafts: dict[UserKey, tuple[UserRef, str, str, Changes]] = field(default_factory=dict)
+    moves: dict[str, UpdateUser] = field(default_factory=dict)  # by Leapsome id
     resolved: dict[str, UserRef] = field(default_factory=dict)
     active_after: dict[str, bool] = field(default_factory=dict)
     synced: dict[str, Employee] = field(default_factory=dict)
     team_of: dict[UserKey, int | None] = field(default_factory=dict)
     labels: dict[UserKey, str] = field(default_factory=dict)
+    adopted: set[str] = field(default_factory=set)  # Leapsome ids adopted by this plan
+    adopted_active: int = 0
     skips: list[Skip] = field(default_factory=list)
 
     def changes_of(self, ref: UserRef, user_name: str, label: str) -> Changes:
@@ -145,21 +171,40 @@ class _Users:
         self.resolved[ext] = UserRef(user.id, ext)
         self.active_after[ext] = user.active
 
-    def deactivate(self, user: LeapsomeUser, label: str, reason: str) -> None:
-        ext = str(user.external_id)
+    def adopt(self, user: LeapsomeUser, ext: str, label: str) -> Changes:
+        """Make a user the sync did not make the employee's: it gets the Personio id as externalId."""
+        self.adopted.add(user.id)
+        self.adopted_active += int(user.active)
+        changes = self.changes_of(UserRef(user.id, ext), user.user_name, label)
+        changes["external_id"] = (None, ext)
+        return changes
+
+    def deactivate(self, user: LeapsomeUser, label: str, reason: str, ext: str | None = None) -> None:
+        """Deactivate (never delete); `ext` adopts a user the sync did not make for that employee first."""
+        ext = ext or str(user.external_id)
         ref = UserRef(user.id, ext)
         self.resolved[ext] = ref
         self.active_after[ext] = False
         self.team_of[ref.key] = None
         self.labels[ref.key] = label
+        changes = self.adopt(user, ext, f"{label}: {reason}") if not user.managed else None
         if user.active:
-            self.changes_of(ref, user.user_name, f"{label}: {reason}")["active"] = (True, False)
+            changes = changes if changes is not None else self.changes_of(ref, user.user_name, f"{label}: {reason}")
+            changes["active"] = (True, False)
 
     def place(self, ref: UserRef, employee: Employee) -> None:
         """Note the employee's team; one whose record has no department key keeps the teams they are in."""
         self.labels[ref.key] = employee.label
         if "team" not in employee.unknown:
             self.team_of[ref.key] = employee.department_id
+
+    def free_address(self, holder: LeapsomeUser, taker: Employee) -> None:
+        """Move a holder who gives up its address in this run out of the way first, through a temporary name."""
+        ext = str(holder.external_id)
+        temporary = f"personio-sync-moving-{ext}@{holder.user_name.rsplit('@', 1)[-1]}"
+        label = f"employee {ext} ({holder.user_name}): frees its address for {taker.label}"
+        changes = {"user_name": (holder.user_name, temporary)}
+        self.moves[holder.id] = UpdateUser(UserRef(holder.id, ext), temporary, label, changes, temporary=True)
 
     def freeze(self) -> UsersPlan:
         updates = {
@@ -168,31 +213,35 @@ class _Users:
         }
         return UsersPlan(
             tuple(self.creates),
+            tuple(self.moves.values()),
             updates,
             self.resolved,
             self.active_after,
             self.synced,
             self.team_of,
             self.labels,
+            self.adopted_active,
             tuple(self.skips),
         )
 
 
 def plan_users(desired: Desired, index: LeapsomeIndex, options: PlanOptions) -> UsersPlan:
-    """Every employee's user: created, adopted, updated, (re)activated or deactivated; the rest kept."""
-    phase = _Users(index)
+    """Every employee's user: created, adopted, taken over, updated, (re)activated or deactivated; the rest kept."""
+    phase = _Users(index, _claims(desired, index, options))
     for employee in sorted(desired.employees.values(), key=lambda e: e.id):
+        if employee.external_id in phase.claims.released:
+            continue  # a returning employee takes this user over
         user = index.by_ext.get(employee.external_id)
         if employee.status in options.statuses:
             _sync_user(phase, employee, user)
-        elif user is not None and employee.status in options.deactivate_statuses:
-            phase.deactivate(user, employee.label, f"status is {employee.status}")
-        elif user is not None:
-            phase.keep(user)
-            reason = f"status {employee.status} is not in the statuses setting; left as is"
-            phase.skips.append(Skip(employee.label, reason, employee.external_id))
+        elif employee.status in options.deactivate_statuses:
+            user = user or _adoptable(phase, employee)
+            if user is not None:
+                phase.deactivate(user, employee.label, f"status is {employee.status}", employee.external_id)
+        else:
+            _leave_as_is(phase, employee, user)
     for ext, user in index.by_ext.items():
-        if ext in phase.resolved or ext in desired.unusable or ext in desired.employees:
+        if ext in phase.resolved or ext in desired.unusable or ext in desired.employees or ext in phase.claims.released:
             continue
         if desired.complete:
             phase.deactivate(user, f"employee {ext} ({user.user_name})", "no longer in Personio")
@@ -205,14 +254,97 @@ def plan_users(desired: Desired, index: LeapsomeIndex, options: PlanOptions) -> 
     return phase.freeze()
 
 
+def _leave_as_is(phase: _Users, employee: Employee, user: LeapsomeUser | None) -> None:
+    """A status the sync does not give a user (onboarding, unless asked): an existing user stays as it is."""
+    adoptable = _adoptable(phase, employee) if user is None else None
+    if adoptable is not None:
+        phase.adopt(adoptable, employee.external_id, employee.label)
+        user = replace(adoptable, external_id=employee.external_id)
+    if user is None:
+        return
+    phase.keep(user)
+    reason = f"status {employee.status} is not in the statuses setting; left as is"
+    phase.skips.append(Skip(employee.label, reason, employee.external_id))
+
+
+def _adoptable(phase: _Users, employee: Employee) -> LeapsomeUser | None:
+    """The user the sync did not make whose userName is this employee's email, unless someone synced wants it."""
+    if not employee.email or employee.email in phase.claims.wanted_emails:
+        return None
+    candidate = phase.index.by_name.get(employee.email)
+    if candidate is None or candidate.external_id is not None or candidate.id in phase.adopted:
+        return None
+    return candidate
+
+
+def _claims(desired: Desired, index: LeapsomeIndex, options: PlanOptions) -> _Claims:
+    wanted = {e.external_id: e for e in desired.employees.values() if e.status in options.statuses}
+    takeovers: dict[str, LeapsomeUser] = {}
+    for ext, employee in sorted(wanted.items(), key=lambda item: int(item[0])):
+        holder = index.by_name.get(employee.email)
+        if ext in index.by_ext or holder is None or not holder.managed or holder.external_id == ext:
+            continue
+        if holder not in takeovers.values() and _has_left(desired, options, holder):
+            takeovers[ext] = holder
+    moving = {
+        user.user_name.lower(): user
+        for ext, user in index.by_ext.items()
+        if ext in wanted and user.user_name.lower() != wanted[ext].email
+    }
+    leaving = {name: user for name, user in moving.items() if _can_move(name, moving, wanted, index)}
+    return _Claims(
+        takeovers,
+        frozenset(str(user.external_id) for user in takeovers.values()),
+        leaving,
+        frozenset(e.email for e in wanted.values()),
+    )
+
+
+def _has_left(desired: Desired, options: PlanOptions, holder: LeapsomeUser) -> bool:
+    """The employee a user belongs to has left: inactive in Personio, or gone from it."""
+    ext = str(holder.external_id)
+    if ext in desired.unusable:
+        return False
+    employee = desired.employees.get(ext)
+    if employee is not None:
+        return employee.status in options.deactivate_statuses
+    return desired.complete or not holder.active  # an incremental run knows "gone" only from a deactivation
+
+
+def _can_move(
+    name: str, moving: Mapping[str, LeapsomeUser], wanted: Mapping[str, Employee], index: LeapsomeIndex
+) -> bool:
+    """A user can change to its new address if it is free, or held by users that can all move on (a swap too)."""
+    seen: set[str] = set()
+    while name not in seen:
+        seen.add(name)
+        user = moving[name]
+        target = wanted[str(user.external_id)].email
+        holder = index.by_name.get(target)
+        if holder is None or holder.id == user.id:
+            return True
+        if target not in moving:
+            return False
+        name = target
+    return True  # a cycle: every address in it changes hands
+
+
 def _sync_user(phase: _Users, employee: Employee, user: LeapsomeUser | None) -> None:
-    """Create the employee's user, or bring the one they have (or that we adopt) up to date."""
+    """Create the employee's user, or bring the one they have (or adopt, or take over) up to date."""
     ext = employee.external_id
     adopted = False
-    if user is None:
+    if user is None and ext in phase.claims.takeovers:
+        user = phase.claims.takeovers[ext]
+        phase.changes_of(UserRef(user.id, ext), user.user_name, employee.label)["external_id"] = (
+            user.external_id,
+            ext,
+        )
+    elif user is None:
         candidate = phase.index.by_name.get(employee.email)
         if candidate is not None and candidate.external_id is None:
             user, adopted = candidate, True
+        elif candidate is not None and candidate.user_name.lower() in phase.claims.leaving:
+            phase.free_address(candidate, employee)
         elif candidate is not None:
             reason = (
                 f"the email {employee.email} is the userName of Leapsome user {candidate.id}, which "
@@ -247,11 +379,14 @@ def _update(phase: _Users, employee: Employee, user: LeapsomeUser, adopted: bool
     ref = UserRef(user.id, ext)
     phase.resolved[ext] = ref
     phase.place(ref, employee)
-    changes = phase.changes_of(ref, user.user_name, employee.label)
-    if adopted:
-        changes["external_id"] = (None, ext)
+    changes = (
+        phase.adopt(user, ext, employee.label) if adopted else phase.changes_of(ref, user.user_name, employee.label)
+    )
     if user.user_name.lower() != employee.email:
         other = phase.index.by_name.get(employee.email)
+        if other is not None and other.id != user.id and other.user_name.lower() in phase.claims.leaving:
+            phase.free_address(other, employee)
+            other = None
         if other is not None and other.id != user.id:
             reason = f"email change to {employee.email} not applied: that userName belongs to Leapsome user {other.id}"
             phase.skips.append(Skip(employee.label, reason, ext))
@@ -283,6 +418,7 @@ def _field_changes(employee: Employee, user: LeapsomeUser) -> Changes:
 class ManagersPlan:
     links: Mapping[str, tuple[UserRef | None, str | None]]  # Personio id -> (new manager, current manager id)
     skips: tuple[Skip, ...]
+    notices: tuple[Skip, ...]  # reports whose manager has left: kept (Personio wins), for HR to reassign
 
 
 def plan_managers(desired: Desired, index: LeapsomeIndex, users: UsersPlan, options: PlanOptions) -> ManagersPlan:
@@ -295,6 +431,11 @@ def plan_managers(desired: Desired, index: LeapsomeIndex, users: UsersPlan, opti
         wanted[ext], reason = _supervisor_link(desired, index, users, options, employee)
         if reason:
             skips.append(Skip(employee.label, reason, ext))
+    notices = tuple(
+        Skip(users.synced[ext].label, _left_reason(desired, boss), ext)
+        for ext, boss in sorted(wanted.items(), key=lambda item: int(item[0]))
+        if boss is not None and not users.active_after.get(boss)
+    )
     ext_of_id = {u.id: ext for ext, u in index.by_ext.items()}
     graph: dict[str, str | None] = {ext: ext_of_id.get(u.manager_id or "") for ext, u in index.by_ext.items()}
     graph.update(wanted)
@@ -314,7 +455,7 @@ def plan_managers(desired: Desired, index: LeapsomeIndex, users: UsersPlan, opti
         if manager is not None and manager.leapsome_id is not None and manager.leapsome_id == current_id:
             continue
         links[ext] = (manager, current_id)
-    return ManagersPlan(links, tuple(skips))
+    return ManagersPlan(links, tuple(skips), tuple(n for n in notices if wanted.get(str(n.key)) is not None))
 
 
 def _supervisor_link(
@@ -327,9 +468,19 @@ def _supervisor_link(
     if supervisor == employee.id:
         return None, "is their own supervisor in Personio; set their real supervisor there (synced without a manager)"
     key = str(supervisor)
-    if users.active_after.get(key) and key in users.resolved:
+    if key in users.resolved:  # a supervisor who left keeps the link: Personio wins, and HR is told
         return key, None
     return None, _no_manager_reason(desired, index, options, key)
+
+
+def _left_reason(desired: Desired, supervisor: str) -> str:
+    employee = desired.employees.get(supervisor)
+    who = employee.label if employee is not None else f"employee {supervisor}"
+    status = f"has status {employee.status}" if employee is not None else "has a deactivated Leapsome user"
+    return (
+        f"their supervisor in Personio, {who}, {status}; kept as their manager in Leapsome until HR assigns a "
+        "current supervisor"
+    )
 
 
 def _no_manager_reason(desired: Desired, index: LeapsomeIndex, options: PlanOptions, supervisor: str) -> str:
@@ -376,6 +527,7 @@ def _cycles(graph: Mapping[str, str | None]) -> list[list[str]]:
 class TeamsPlan:
     writes: tuple[TeamWrite, ...]
     skips: tuple[Skip, ...]
+    notices: tuple[Skip, ...]  # teams emptied because their department is gone from Personio
 
 
 @dataclass
@@ -389,7 +541,9 @@ class _Teams:
     decided: dict[UserKey, int | None]  # user -> department whose team they belong in
     refs: dict[UserKey, UserRef]
     labels: Mapping[UserKey, str]
+    departments: frozenset[int]  # Personio's departments, when the input has them (else empty: unknown)
     skips: list[Skip] = field(default_factory=list)
+    notices: list[Skip] = field(default_factory=list)
 
 
 def plan_teams(desired: Desired, state: LeapsomeState, index: LeapsomeIndex, users: UsersPlan) -> TeamsPlan:
@@ -401,7 +555,7 @@ def plan_teams(desired: Desired, state: LeapsomeState, index: LeapsomeIndex, use
         write = _team_write(phase, department)
         if write is not None:
             writes.append(write)
-    return TeamsPlan(tuple(writes), tuple(phase.skips))
+    return TeamsPlan(tuple(writes), tuple(phase.skips), tuple(phase.notices))
 
 
 def _teams_phase(desired: Desired, state: LeapsomeState, index: LeapsomeIndex, users: UsersPlan) -> _Teams:
@@ -428,7 +582,7 @@ def _teams_phase(desired: Desired, state: LeapsomeState, index: LeapsomeIndex, u
                 decided[key] = None
     refs = {ref.key: ref for ref in users.resolved.values()}
     taken = {t.display_name.lower(): t for t in state.teams}
-    return _Teams(by_department, names, taken, members, decided, refs, users.labels)
+    return _Teams(by_department, names, taken, members, decided, refs, users.labels, frozenset(desired.departments))
 
 
 def _team_write(phase: _Teams, department: int) -> TeamWrite | None:
@@ -461,6 +615,10 @@ def _team_write(phase: _Teams, department: int) -> TeamWrite | None:
     chosen = sorted(wanted) if removed else added
     if added or removed:
         kinds.append(Change.MEMBERS_CHANGED)
+    if removed and not wanted and phase.departments and department not in phase.departments:
+        kinds.append(Change.EMPTIED)
+        reason = "the department is no longer in Personio: its team is emptied (Leapsome cannot delete a team)"
+        phase.notices.append(Skip(f"team {team.display_name!r} of department {department}", reason))
     if not kinds:
         return None
     return TeamWrite(

@@ -31,6 +31,7 @@ SUMMARY_KEYS = (
     "created",
     "updated",
     "adopted",
+    "taken_over",
     "email_changed",
     "deactivated",
     "reactivated",
@@ -38,7 +39,9 @@ SUMMARY_KEYS = (
     "teams_created",
     "teams_adopted",
     "teams_renamed",
+    "teams_emptied",
     "memberships_changed",
+    "managers_who_left",
     "skipped",
     "record_errors",
     "failed_writes",
@@ -68,6 +71,7 @@ class RunReport:
             "created": len(self.plan.user_creates),
             "updated": kinds["updated"],
             "adopted": kinds["adopted"],
+            "taken_over": kinds["taken_over"],
             "email_changed": kinds["email_changed"],
             "deactivated": kinds["deactivated"],
             "reactivated": kinds["reactivated"],
@@ -75,7 +79,9 @@ class RunReport:
             "teams_created": teams["created"],
             "teams_adopted": teams["adopted"],
             "teams_renamed": teams["renamed"],
+            "teams_emptied": teams["emptied"],
             "memberships_changed": sum(len(w.added) + len(w.removed) for w in self.plan.team_writes),
+            "managers_who_left": sum(1 for n in self.plan.notices if n.key is not None),
             "skipped": len(self.skips),
             "record_errors": len(self.record_errors),
             "failed_writes": len(self.result.failures) if self.result else 0,
@@ -115,6 +121,7 @@ class RunReport:
                 f"{counts} planned_writes={self.plan.write_count} writes={writes}",
             )
         ]
+        lines.append((logging.INFO, f"{'the plan would' if self.dry_run else 'the plan'}: {self.plan_in_words()}"))
         result = self.result
         if result and result.verification_reads:
             outcome = f"{len(result.unconfirmed)} changes are not there" if result.unconfirmed else "all in place"
@@ -124,6 +131,9 @@ class RunReport:
         reasons: Counter[str] = Counter(_reason_kind(s.reason) for s in self.skips)
         lines.extend((logging.INFO, f"skipped {n}: {reason}") for reason, n in sorted(reasons.items()))
         lines.extend((logging.WARNING, f"skipped: {skip.subject}: {skip.reason}") for skip in self.skips)
+        lines.extend(
+            (logging.WARNING, f"to look at: {notice.subject}: {notice.reason}") for notice in self.plan.notices
+        )
         lines.extend((logging.ERROR, f"record error: {error}") for error in self.record_errors)
         if result:
             lines.extend((logging.ERROR, f"failed: {f.subject}: {f.message}") for f in result.failures)
@@ -135,8 +145,31 @@ class RunReport:
             lines.append((logging.ERROR, f"refused: {self.refused}"))
         return lines
 
+    def plan_in_words(self) -> str:
+        """The plan as a person checks it before applying: "adopt 180 users, deactivate 3 users, ..."."""
+        counts = self.counts
+        phrases = [
+            (counts["created"], "create {} users"),
+            (counts["adopted"], "adopt {} users"),
+            (counts["taken_over"], "give {} returning employees their former user"),
+            (counts["updated"], "update {} users"),
+            (counts["email_changed"], "change {} emails"),
+            (counts["deactivated"], "deactivate {} users"),
+            (counts["reactivated"], "reactivate {} users"),
+            (counts["managers_changed"], "set {} managers"),
+            (counts["teams_created"], "create {} teams"),
+            (counts["teams_adopted"], "adopt {} teams"),
+            (counts["teams_renamed"], "rename {} teams"),
+            (counts["teams_emptied"], "empty {} teams of departments gone from Personio"),
+            (counts["memberships_changed"], "change {} team memberships"),
+            (counts["skipped"], "skip {} (see the skipped lines)"),
+        ]
+        said = [text.format(n) for n, text in phrases if n]
+        return ", ".join(said) if said else "nothing to change"
+
     def to_json(self) -> dict[str, Any]:
-        actions = [create.to_json() for create in self.plan.user_creates]
+        actions = [move.to_json() for move in self.plan.user_moves]
+        actions.extend(create.to_json() for create in self.plan.user_creates)
         fixes = self.result.external_id_fixes if self.result else set()
         for update in self.plan.user_updates:
             action = update.to_json()
@@ -152,7 +185,9 @@ class RunReport:
             "planned_writes": self.plan.write_count,
             "writes": self.result.writes if self.result else 0,
             "actions": actions,
+            "plan": self.plan_in_words(),
             "skipped": [{"subject": s.subject, "reason": s.reason, "employee": s.key} for s in self.skips],
+            "to_look_at": [{"subject": n.subject, "reason": n.reason, "employee": n.key} for n in self.plan.notices],
             "record_errors": [
                 {"stream": e.stream, "key": e.key, "subject": e.label, "error": e.message} for e in self.record_errors
             ],
