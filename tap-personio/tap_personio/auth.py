@@ -8,6 +8,8 @@ process (no SingletonMeta), so two configurations in one process never share a t
 Neither the secret nor the token ever reaches a log line or an exception message.
 """
 
+# mypy: enable-error-code="explicit-override"
+
 from __future__ import annotations
 
 import logging
@@ -19,6 +21,7 @@ import requests
 from requests.auth import AuthBase
 from singer_sdk.exceptions import FatalAPIError
 
+from tap_personio.compat import override
 from tap_personio.retry import exponential, rate_limit_wait
 
 TOKEN_REFRESH_MARGIN = 300.0  # renew this long before Personio's stated expiry
@@ -28,6 +31,7 @@ DEFAULT_TOKEN_LIFETIME = 86400.0
 class _NoAuth(AuthBase):
     """Keeps the shared session's own authenticator off the token request itself."""
 
+    @override
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         return request
 
@@ -66,9 +70,11 @@ class PersonioAuthenticator(AuthBase):
         self._token: str | None = None
         self._renew_at = 0.0
 
+    @override
     def __repr__(self) -> str:
         return "PersonioAuthenticator(<redacted>)"
 
+    @override
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Authenticate one outgoing request with the current token."""
         request.headers["Authorization"] = f"Bearer {self.token()}"

@@ -5,6 +5,8 @@ answering 429 beyond that. Waiting a little before a request is cheaper than a 4
 The windows carry a small safety margin because the server counts arrivals, not our send times.
 """
 
+# mypy: enable-error-code="explicit-override"
+
 from __future__ import annotations
 
 import threading
@@ -15,6 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+
+from tap_personio.compat import override
 
 Limit = tuple[int, float]  # at most N requests in any window of W seconds
 
@@ -69,6 +73,7 @@ class PacedSession(requests.Session):
         path = urlsplit(url).path
         return self.auth_pacer if path.endswith("/auth") or "/auth/" in path else self.api_pacer
 
+    @override
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         """Pace, then send."""
         pacer = self.pacer_for(request.url or "")

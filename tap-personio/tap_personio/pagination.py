@@ -3,6 +3,8 @@
 Both stop from what the response says, so the last page is never followed by an empty request.
 """
 
+# mypy: enable-error-code="explicit-override"
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -11,6 +13,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from singer_sdk.pagination import BaseHATEOASPaginator, OffsetPaginator
+
+from tap_personio.compat import override
 
 BodyReader = Callable[[requests.Response], Any]
 
@@ -34,6 +38,7 @@ class EmployeesPaginator(OffsetPaginator):
         super().__init__(start_value=0, page_size=page_size)
         self._body = body
 
+    @override
     def has_more(self, response: requests.Response) -> bool:
         """Decide from the page metadata whether another page exists."""
         body = self._body(response)
@@ -53,6 +58,7 @@ class OrgUnitsPaginator(BaseHATEOASPaginator):
         self._base_url = base_url
         self._body = body
 
+    @override
     def get_next_url(self, response: requests.Response) -> str | None:
         """Return the absolute URL of the next page, or None on the last page."""
         body = self._body(response)

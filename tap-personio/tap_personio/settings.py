@@ -1,12 +1,16 @@
-"""The tap's settings: the JSON schema users see in `--about`, and the checks JSON schema cannot express.
+"""The tap's settings: the schema users see in `--about`, the typed `Settings`, the checks a schema cannot express.
 
-Kept apart from the Tap class so the rules are testable without building a tap.
+The schema is the one source of every default: the SDK fills them into the config, and `Settings` reads
+nothing but the config. Kept apart from the Tap class so the rules are testable without building a tap.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -146,6 +150,67 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
 ).to_dict()
 
 
+DEFAULTS: Mapping[str, Any] = MappingProxyType(
+    {name: spec["default"] for name, spec in CONFIG_SCHEMA["properties"].items() if "default" in spec}
+)
+
+
+def setting(config: Mapping[str, Any], name: str) -> Any:
+    """A setting's value, or its schema default when it is missing, null or empty.
+
+    The SDK fills only missing keys; an explicit null or "" (a hand-written config) means the default too.
+    """
+    value = config.get(name)
+    return DEFAULTS.get(name) if value is None or value == "" else value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the tap reads, typed; built once per tap from its validated config.
+
+    `start_date` has no field: the SDK reads it itself (`get_starting_timestamp`).
+    """
+
+    client_id: str = field(repr=False)
+    client_secret: str = field(repr=False)
+    base_url: str  # without a trailing slash
+    app_id: str
+    partner_id: str | None
+    page_size: int
+    lookback_seconds: int
+    company_timezone: ZoneInfo
+    departments_from_org_units: bool
+    request_timeout: int
+    max_retries: int
+    retry_backoff_seconds: float
+    pace_requests: bool
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        """Read a config the SDK has validated (and filled with the schema defaults)."""
+        partner_id = setting(config, "partner_id")
+        return cls(
+            client_id=str(config["client_id"]),
+            client_secret=str(config["client_secret"]),
+            base_url=str(setting(config, "base_url")).rstrip("/"),
+            app_id=str(setting(config, "app_id")),
+            partner_id=None if partner_id is None else str(partner_id),
+            page_size=int(setting(config, "page_size")),
+            lookback_seconds=int(setting(config, "lookback_seconds")),
+            company_timezone=ZoneInfo(str(setting(config, "company_timezone"))),
+            departments_from_org_units=bool(setting(config, "departments_from_org_units")),
+            request_timeout=int(setting(config, "request_timeout")),
+            max_retries=int(setting(config, "max_retries")),
+            retry_backoff_seconds=float(setting(config, "retry_backoff_seconds")),
+            pace_requests=bool(setting(config, "pace_requests")),
+        )
+
+    @property
+    def lookback(self) -> timedelta:
+        """`lookback_seconds` as a duration."""
+        return timedelta(seconds=self.lookback_seconds)
+
+
 def _is_loopback(host: str) -> bool:
     # target-leapsome has the same check: the two plugins install separately and share no library.
     if host == "localhost":
@@ -157,9 +222,12 @@ def _is_loopback(host: str) -> bool:
 
 
 def setting_errors(config: Mapping[str, Any]) -> list[str]:
-    """Return one message per setting that is well-typed but unusable; each names its setting."""
+    """Return one message per setting that is well-typed but unusable; each names its setting.
+
+    Reads the raw config, not `Settings`: it also runs when the SDK only warns about a config (discovery).
+    """
     errors: list[str] = []
-    base_url = str(config.get("base_url") or DEFAULT_BASE_URL)
+    base_url = str(setting(config, "base_url"))
     parts = urlsplit(base_url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         errors.append(f"base_url: must be an absolute http(s) URL, got {base_url!r}")
@@ -167,12 +235,12 @@ def setting_errors(config: Mapping[str, Any]) -> list[str]:
         errors.append(f"base_url: plain http is only allowed for loopback hosts, got {base_url!r}; use https")
     elif parts.query or parts.fragment:
         errors.append(f"base_url: must not carry a query or fragment, got {base_url!r}")
-    zone = config.get("company_timezone", DEFAULT_TIMEZONE)
+    zone = setting(config, "company_timezone")
     try:
         ZoneInfo(str(zone))
     except (ZoneInfoNotFoundError, ValueError):
         errors.append(f"company_timezone: unknown IANA time zone {zone!r} (e.g. 'Europe/Berlin')")
-    page_size = config.get("page_size", MAX_PAGE_SIZE)
+    page_size = setting(config, "page_size")
     if isinstance(page_size, int) and not 1 <= page_size <= MAX_PAGE_SIZE:
         errors.append(f"page_size: must be between 1 and {MAX_PAGE_SIZE}, got {page_size}")
     return errors

@@ -1,25 +1,26 @@
 """The tap's streams: `employees` (incremental, complete when unbookmarked) and `departments` (always complete)."""
 
+# mypy: enable-error-code="explicit-override"
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+from singer_sdk import Tap
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.types import Context
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from tap_personio import flatten
-from tap_personio.client import EmployeeScanStream, page_body
-from tap_personio.pagination import EmployeesPaginator, OrgUnitsPaginator
+from tap_personio.client import PersonioConnection, PersonioStream, Progress, page_body
+from tap_personio.compat import override
+from tap_personio.pagination import OrgUnitsPaginator
+from tap_personio.scan import EmployeeScanStream
 from tap_personio.schemas import DEPARTMENTS, EMPLOYEES
 from tap_personio.since import updated_since
-
-if TYPE_CHECKING:
-    from tap_personio.tap import TapPersonio
 
 
 class EmployeesStream(EmployeeScanStream):
@@ -41,69 +42,99 @@ class EmployeesStream(EmployeeScanStream):
         value = self.get_context_state(context).get("replication_key_value")
         return str(value) if value else None
 
+    @override
     def is_complete_snapshot(self, context: Context | None) -> bool:
         """No bookmark (first run, `--full-refresh`): read everyone and say so."""
         return self.bookmark(context) is None
 
+    @override
     def generate_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """Flatten each scanned employee row."""
-        zone = self.personio.zone
-        self.extra_params = {}
-        if self.is_complete_snapshot(context):
+        complete = self.is_complete_snapshot(context)
+        self.extra_params = {} if complete else self._incremental_filter(context)
+        if complete:
             self.logger.info("employees: no bookmark: reading every employee as a complete snapshot")
-        else:
-            start = self.get_starting_timestamp(context)
-            if start is None:  # pragma: no cover - a bookmark exists, so the SDK returns one
-                raise FatalAPIError("employees: bookmark present but unreadable")
-            lookback = timedelta(seconds=int(self.config.get("lookback_seconds", 300)))
-            since = updated_since(start, lookback, zone)
-            self.extra_params = {"updated_since": since}
-            self.logger.info(
-                "employees: incremental: updated_since=%s (at or before the bookmark %s minus %d s look-back, "
-                "read in %s or in UTC)",
-                since,
-                start.isoformat(),
-                lookback.total_seconds(),
-                zone.key,
-            )
-        for row in self.scan(context, complete=self.is_complete_snapshot(context)):
-            yield flatten.employee(row, zone)
+        for row in self.scan(context, complete=complete):
+            yield flatten.employee(row, self.zone)
+
+    def _incremental_filter(self, context: Context | None) -> dict[str, Any]:
+        """`updated_since` for the bookmark minus the look-back, in a wall time Personio cannot read late."""
+        start = self.get_starting_timestamp(context)
+        if start is None:  # pragma: no cover - a bookmark exists, so the SDK returns one
+            raise FatalAPIError("employees: bookmark present but unreadable")
+        lookback = self.settings.lookback
+        since = updated_since(start, lookback, self.zone)
+        self.logger.info(
+            "employees: incremental: updated_since=%s (at or before the bookmark %s minus %d s look-back, "
+            "read in %s or in UTC)",
+            since,
+            start.isoformat(),
+            lookback.total_seconds(),
+            self.zone.key,
+        )
+        return {"updated_since": since}
 
 
-class DepartmentsStream(EmployeeScanStream):
-    """Every department `{id, name, parent_id}`, complete on every run (it is small).
+class DepartmentsFromEmployees(EmployeeScanStream):
+    """Departments derived from a v1 employee scan projected to the `department` attribute.
 
-    From the beta v2 org-units list when enabled and it answers; otherwise, or if it refuses the
-    first request, derived from a v1 employee scan projected to the `department` attribute.
+    The fallback `DepartmentsStream` delegates to: no parents, only departments that have members. Never
+    synced on its own (the tap does not list it); it requests and logs as `departments`, and counts its
+    pages and retries into the departments stream's progress.
     """
 
     name = "departments"
     primary_keys = ("id",)
     replication_key = None
     schema = DEPARTMENTS
-    ORG_UNITS_PATH = "/v2/org-units"
-    ORG_UNITS_PAGE_SIZE = 100
 
-    def __init__(self, tap: TapPersonio) -> None:
-        super().__init__(tap)
-        self.from_org_units = False
-        self.source = ""
+    def __init__(self, tap: Tap, connection: PersonioConnection, *, progress: Progress | None = None) -> None:
+        super().__init__(tap, connection, progress=progress)
+        self.extra_params = {"attributes[]": ["department"]}
 
-    def get_new_paginator(self) -> EmployeesPaginator | OrgUnitsPaginator:  # type: ignore[override]
-        """Cursor links for v2, record offsets for the v1 scan."""
-        if self.from_org_units:
-            return OrgUnitsPaginator(self.url_base, page_body)
-        return super().get_new_paginator()
+    @override
+    def generate_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
+        """Each department named on an employee, once."""
+        seen: set[int] = set()
+        for row in self.scan(context, complete=True):
+            department = flatten.department_of(row)
+            if department is None or department["id"] in seen:
+                continue
+            seen.add(department["id"])
+            yield department
 
+
+class DepartmentsStream(PersonioStream):
+    """Every department `{id, name, parent_id}`, complete on every run (it is small).
+
+    From the beta v2 org-units list when enabled and it answers; otherwise, or if it refuses the
+    first request, from `DepartmentsFromEmployees` (a v1 employee scan).
+    """
+
+    name = "departments"
+    primary_keys = ("id",)
+    replication_key = None
+    schema = DEPARTMENTS
+    path = "/v2/org-units"
+    PAGE_SIZE = 100
+
+    def __init__(self, tap: Tap, connection: PersonioConnection) -> None:
+        super().__init__(tap, connection)
+        self.fallback = DepartmentsFromEmployees(tap, connection, progress=self.progress)
+
+    @override
+    def get_new_paginator(self) -> OrgUnitsPaginator:
+        """Cursor links from `_meta.links.next`."""
+        return OrgUnitsPaginator(self.url_base, page_body)
+
+    @override
     def get_http_request(self, *, page: PageContext[Any]) -> HTTPRequest:
-        """v2: `type=department`, `Beta: true`, then follow the `next` link; v1: projected scan."""
-        if not self.from_org_units:
-            return super().get_http_request(page=page)
+        """`type=department`, `Beta: true`, then follow the `next` link."""
         request = HTTPRequest(
             url=self.get_url(page.stream_context),
             method="GET",
             headers={**self.http_headers, "Beta": "true"},
-            params={"type": "department", "limit": self.ORG_UNITS_PAGE_SIZE},
+            params={"type": "department", "limit": self.PAGE_SIZE},
         )
         token = page.next_page_token
         if token is not None and hasattr(token, "geturl"):
@@ -113,25 +144,23 @@ class DepartmentsStream(EmployeeScanStream):
             request.params = {k: v for k, v in request.params.items() if k not in present}
         return request
 
+    @override
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
         """v2 rows live under `_data`."""
-        if not self.from_org_units:
-            yield from super().parse_response(response)
-            return
         body = page_body(response)
         rows = body.get("_data") if isinstance(body, Mapping) else None
         rows = [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
         self.log_page(body, len(rows), len(rows))
         yield from rows
 
+    @override
     def generate_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """Try v2 org units first (if enabled), else fall back to the v1 scan."""
-        if self.config.get("departments_from_org_units", True):
-            self.from_org_units, self.path, self.source = True, self.ORG_UNITS_PATH, "v2 org units"
+        if self.settings.departments_from_org_units:
             try:
                 yield from self._org_units(context)
             except FatalAPIError as exc:
-                if self.pages:
+                if self.progress.pages:
                     raise
                 self.logger.warning(
                     "departments: v2 org units unavailable (%s); deriving departments from v1 employees",
@@ -139,9 +168,7 @@ class DepartmentsStream(EmployeeScanStream):
                 )
             else:
                 return
-        self.from_org_units, self.path, self.source = False, EmployeeScanStream.path, "v1 employee scan"
-        self.extra_params = {"attributes[]": ["department"]}
-        yield from self._from_employees(context)
+        yield from self.fallback.generate_records(context)
 
     def _org_units(self, context: Context | None) -> Iterator[dict[str, Any]]:
         seen: set[int] = set()
@@ -155,12 +182,3 @@ class DepartmentsStream(EmployeeScanStream):
                 "name": flatten.text(row.get("name")),
                 "parent_id": flatten.integer(row.get("parent_id")),
             }
-
-    def _from_employees(self, context: Context | None) -> Iterator[dict[str, Any]]:
-        seen: set[int] = set()
-        for row in self.scan(context, complete=True):
-            department = flatten.department_of(row)
-            if department is None or department["id"] in seen:
-                continue
-            seen.add(department["id"])
-            yield department

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tap_personio.client import EmployeeScanStream
+from tap_personio.scan import EmployeeScanStream
 
 ONE_PASS = 3 + 1
 TWO_PASSES = 3 + 1 + 3 + 1

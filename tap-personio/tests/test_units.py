@@ -1,15 +1,18 @@
-"""Pure rules: time-zone conversion of the bookmark, Retry-After, flattening, settings, pacing."""
+"""Pure rules: time-zone conversion of the bookmark, Retry-After, flattening, settings, pacing, module layering."""
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import tap_personio
 from tap_personio import flatten
 from tap_personio.pacing import RequestPacer
 from tap_personio.retry import rate_limit_wait, retry_after_seconds
-from tap_personio.settings import setting_errors
+from tap_personio.settings import DEFAULTS, MAX_PAGE_SIZE, Settings, setting_errors
 from tap_personio.since import updated_since, wall_time
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -159,3 +162,38 @@ def test_setting_errors_name_the_setting(config, setting):
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9", "https://x.example"])
 def test_loopback_http_and_https_accepted(url):
     assert setting_errors({"base_url": url}) == []
+
+
+def test_settings_take_their_defaults_from_the_schema_and_read_null_or_empty_as_unset():
+    base = {"client_id": "id", "client_secret": "secret"}
+    defaults = Settings.from_config(base)
+    assert defaults == Settings.from_config({**base, **DEFAULTS})
+    assert defaults.page_size == MAX_PAGE_SIZE
+    assert defaults.lookback == timedelta(seconds=300)
+    assert defaults.company_timezone == BERLIN
+    assert defaults.pace_requests is True
+    assert defaults.departments_from_org_units is True
+    assert defaults.partner_id is None
+    unset = dict.fromkeys(DEFAULTS) | {"base_url": "", "company_timezone": ""}
+    assert Settings.from_config({**base, **unset}) == defaults
+    assert setting_errors(unset) == []
+    assert "secret" not in repr(defaults)
+
+
+def test_tap_modules_import_no_cycle():
+    """Not even under TYPE_CHECKING: a stream gets what it needs passed in, never the tap's module."""
+    package = Path(tap_personio.__file__).parent
+    imports: dict[str, set[str]] = {}
+    for path in package.glob("*.py"):
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "tap_personio":
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tap_personio."):
+                found.add(str(node.module).split(".")[1])
+        imports[path.stem] = found - {path.stem}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in imports.get(start, ()))
+
+    assert [module for module in imports if reaches(module, module, set())] == []
