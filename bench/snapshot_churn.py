@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 import requests
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.types import Context
-from tap_personio.client import EmployeeScanStream
+from tap_personio.scan import EmployeeScanStream
 from tap_personio.flatten import created_at, row_id
 from tap_personio.since import updated_since
 from tap_personio.tap import TapPersonio
