@@ -26,6 +26,8 @@ Admin requests skip auth, rate limits, faults and counters (see `sandbox.core`).
   not count. Several actions may be scheduled; those due on the same request run in scheduling order.
   `GET /_admin/after-employee-requests` lists them with `fired` and `result` (the hired employee, or
   `error`).
+- `GET|POST /_admin/webhooks`: the webhooks, delivery counters and latest deliveries; POST sets
+  `retry_delays` and resets the counters with `"reset": true` (`sandbox/personio/webhooks.py`).
 - From `sandbox.core`: `/_admin/counters`, `/_admin/counters/reset`, `/_admin/knobs`.
 """
 

@@ -2,7 +2,9 @@
 
 Routes: `POST /v1/auth`, `POST /v2/auth/token`, `GET /v1/company/employees`, `GET
 /v1/company/employees/{id}`, `GET /v1/company/employees/attributes` (alias `/custom-attributes`),
-`GET /v2/org-units?type=department|team` (needs `Beta: true`), `GET /v2/org-units/{id}?type=...`.
+`GET /v2/org-units?type=department|team` (needs `Beta: true`), `GET /v2/org-units/{id}?type=...`,
+`GET|POST /v2/webhooks`, `GET|PATCH|DELETE /v2/webhooks/{id}`; changes to employees are delivered to the
+enabled webhooks from background threads (`sandbox/personio/webhooks.py` says how, with its choices).
 
 Admin endpoints (no auth, limits, faults or counting): see `sandbox/personio/admin.py`.
 
@@ -88,6 +90,7 @@ from sandbox.personio.options import Options
 from sandbox.personio.org import Department, Org, generate
 from sandbox.personio.store import CompanyError, PersonioCompany
 from sandbox.personio.tokens import Tokens
+from sandbox.personio.webhooks import Webhooks
 
 NOT_FOUND_V1 = "Es ist ein Problem aufgetreten "  # Personio's 404 message is localized
 ERRORS_HUB = "https://developer.personio.de/reference/errors#"
@@ -164,6 +167,12 @@ class PersonioSandbox(SandboxApp):
             self.route(method, path, handler, name)
         for method, path, handler in PersonioAdmin(self).routes():
             self.admin(method, path, handler)
+        self.webhooks = Webhooks(self._bearer_problem, v2_error)
+        for method, path, handler, name in self.webhooks.api_routes():
+            self.route(method, path, handler, name)
+        for method, path, handler in self.webhooks.admin_routes():
+            self.admin(method, path, handler)
+        self.company.listeners.append(self.webhooks.company_changed)
 
     @property
     def org(self) -> Org:
@@ -260,6 +269,10 @@ class PersonioSandbox(SandboxApp):
         if scheme.lower() != "bearer" or not self.tokens.valid(token.strip()):
             return None, "The provided token is invalid or expired"
         return token.strip(), ""
+
+    def _bearer_problem(self, request: Request) -> str | None:
+        token, problem = self._bearer(request)
+        return problem if token is None else None
 
     # -- v1 employees -------------------------------------------------------------------------
     def _employees(self, request: Request) -> Response:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import json
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -20,6 +21,8 @@ from sandbox.personio.clock import now, parse_utc
 from sandbox.personio.options import Options
 from sandbox.personio.org import DOMAIN, Department, Employee, Org
 from sandbox.personio.render import plain, wrapped_attributes
+
+ChangeListener = Callable[[str, int, tuple[str, ...]], None]  # ("hire"|"update"|"delete", id, changed keys)
 
 
 class CompanyError(ValueError):
@@ -53,6 +56,11 @@ class PersonioCompany:
         self._encoded: dict[int, bytes] = {}
         self._queries: OrderedDict[tuple[Any, ...], list[int]] = OrderedDict()
         self.version = 0
+        self.listeners: list[ChangeListener] = []  # told of every hire, real change and removal (webhooks)
+
+    def _notify(self, kind: str, emp_id: int, keys: tuple[str, ...] = ()) -> None:
+        for listener in self.listeners:
+            listener(kind, emp_id, keys)
 
     # -- reading ------------------------------------------------------------------------------
     def wrapped(self, emp_id: int) -> JSON:
@@ -232,9 +240,8 @@ class PersonioCompany:
         explicit = changes.get("last_modified_at")
         coerced = {k: self._coerce(k, v, emp_id) for k, v in changes.items() if k != "last_modified_at"}
         when = now()
-        changed = False
-        for key, value in coerced.items():
-            changed = self._assign(person, key, value, when) or changed
+        changed_keys = tuple(key for key, value in coerced.items() if self._assign(person, key, value, when))
+        changed = bool(changed_keys)
         if explicit is not None:
             try:
                 stamp = parse_utc(str(explicit))
@@ -247,6 +254,8 @@ class PersonioCompany:
             self._set_modified(person, when)
         self._forget(emp_id)
         self._touched()
+        if changed_keys:
+            self._notify("update", emp_id, changed_keys)
         return self.plain(emp_id)
 
     def hire(self, fields: JSON) -> JSON:
@@ -289,6 +298,7 @@ class PersonioCompany:
         if fields.get("last_modified_at"):
             self._set_modified(person, parse_utc(str(fields["last_modified_at"])))
         self._touched()
+        self._notify("hire", new_id, tuple(values))
         return self.plain(new_id)
 
     def delete(self, emp_id: int) -> None:
@@ -304,7 +314,8 @@ class PersonioCompany:
         if boss is not None:
             self.reports.get(boss, set()).discard(emp_id)
         when = now()
-        for report in sorted(self.reports.pop(emp_id, set())):
+        reports = sorted(self.reports.pop(emp_id, set()))
+        for report in reports:
             other = self.people[report]
             other.values["supervisor"] = None
             other.changed["supervisor"] = when
@@ -312,6 +323,9 @@ class PersonioCompany:
             self._forget(report)
         self._forget(emp_id)
         self._touched()
+        self._notify("delete", emp_id)
+        for report in reports:
+            self._notify("update", report, ("supervisor",))
 
     def create_department(self, name: str, parent_id: int | None) -> Department:
         if parent_id is not None and parent_id not in self.org.departments:
