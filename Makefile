@@ -8,10 +8,11 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): requirements-dev.txt tap-personio/pyproject.toml target-leapsome/pyproject.toml
+$(STAMP): requirements-dev.txt tap-personio/pyproject.toml target-leapsome/pyproject.toml personio-webhooks/pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e ./tap-personio -e ./target-leapsome
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e ./tap-personio -e ./target-leapsome \
+		-e ./personio-webhooks
 	touch $(STAMP)
 
 lint: venv
@@ -19,7 +20,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 typecheck: venv
-	$(BIN)/mypy tap-personio/tap_personio target-leapsome/target_leapsome sandbox harness demo bench contracts
+	$(BIN)/mypy tap-personio/tap_personio target-leapsome/target_leapsome personio-webhooks/personio_webhooks sandbox harness demo bench contracts
 
 unit: venv
 	$(BIN)/pytest -q
