@@ -15,6 +15,7 @@ INSTANT = "instant"  # an aware timestamp, written in Berlin time with offset
 RELATION = "relation"  # {type, attributes: {id, name}} looked up in the org
 SUPERVISOR = "supervisor"  # a ShortEmployee
 COST_CENTERS = "cost_centers"  # a list of {type: CostCenter, attributes: {id, name, percentage}}
+PICTURE = "picture"  # the profile picture's URL, derived from the id (null for those without one)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ STANDARD: list[AttributeDef] = [
     AttributeDef("department", "Department", "standard", "department", RELATION, "Department"),
     AttributeDef("cost_centers", "Cost center", "standard", "cost_centers", COST_CENTERS),
     AttributeDef("team", "Team", "standard", "team", RELATION, "Team"),
+    AttributeDef("profile_picture", "Profile Picture", "standard", "profile_picture", PICTURE),
 ]
 
 LANGUAGES = ["English", "German", "French", "Spanish", "Polish", "Vietnamese", "Mandarin", "Danish"]
@@ -84,5 +86,12 @@ CUSTOM: list[AttributeDef] = [
 
 ALL: list[AttributeDef] = STANDARD + CUSTOM
 BY_KEY: dict[str, AttributeDef] = {a.key: a for a in ALL}
-# Keys an admin update may set directly (the rest are derived: id, created_at, last_modified_at).
-SETTABLE: frozenset[str] = frozenset(a.key for a in ALL) - {"id", "created_at", "last_modified_at"}
+# Keys an admin update may set directly (the rest are derived: id, created_at, last_modified_at, profile_picture).
+SETTABLE: frozenset[str] = frozenset(a.key for a in ALL) - {"id", "created_at", "last_modified_at", "profile_picture"}
+
+
+def profile_picture_url(employee_id: int) -> str | None:
+    """The picture URL Personio's v1 sends (its own host, as in its spec); every fifth employee has none."""
+    if employee_id % 5 == 0:
+        return None
+    return f"https://api.personio.de/v1/company/employees/{employee_id}/profile-picture"

@@ -45,6 +45,8 @@ def attribute_value(org: Org, people: dict[int, Employee], person: Employee, key
         return render_instant(person.created_at)
     if key == "last_modified_at":
         return render_instant(person.last_modified_at)
+    if definition.kind == catalog.PICTURE:
+        return catalog.profile_picture_url(person.id)
     raw = person.values.get(key)
     if raw is None:
         return None
@@ -93,6 +95,8 @@ def plain(org: Org, people: dict[int, Employee], person: Employee) -> JSON:
         raw = person.values.get(key)
         if key in ("created_at", "last_modified_at"):
             out[key] = utc_text(person.created_at if key == "created_at" else person.last_modified_at)
+        elif definition.kind == catalog.PICTURE:
+            out[key] = catalog.profile_picture_url(person.id)
         elif raw is None:
             out[key] = None
         elif definition.kind == catalog.DATE:
