@@ -26,8 +26,10 @@ import backoff
 import requests
 from singer_sdk import RESTStream, Tap
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers._flattening import get_flattening_options
 from singer_sdk.helpers.types import Auth, Context, RequestFunc
 
+from tap_personio import null_objects
 from tap_personio.auth import PersonioAuthenticator
 from tap_personio.compat import override
 from tap_personio.pacing import AUTH_LIMITS, EMPLOYEE_LIMITS, PacedSession, RequestPacer
@@ -120,8 +122,15 @@ class Progress:
 class PersonioStream(RESTStream[Any]):
     """Base stream: everything about talking to Personio that is not specific to one resource."""
 
-    def __init__(self, tap: Tap, connection: PersonioConnection, *, progress: Progress | None = None) -> None:
-        super().__init__(tap=tap)
+    def __init__(
+        self,
+        tap: Tap,
+        connection: PersonioConnection,
+        *,
+        progress: Progress | None = None,
+        schema: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(tap=tap, schema=schema)
         self.connection = connection
         self.progress = progress if progress is not None else Progress()
         self._reauthenticated: weakref.WeakSet[requests.PreparedRequest] = weakref.WeakSet()
@@ -347,6 +356,19 @@ class PersonioStream(RESTStream[Any]):
             if self.snapshot_version is not None
             else "incremental batch (no version)",
         )
+
+    @cached_property
+    def flattening_levels(self) -> int:
+        """How deep the tap's own flattening (`flattening_enabled`) splits objects into columns; 0 when off."""
+        options = get_flattening_options(self.config)  # type: ignore[arg-type]
+        return options.max_level if options.enabled and options.max_level > 0 else 0
+
+    @override
+    def post_process(self, row: dict[str, Any], context: Context | None = None) -> dict[str, Any] | None:
+        """With flattening on, null objects become objects of nulls, so no record has an undeclared column."""
+        if self.flattening_levels:
+            null_objects.expand(row, self.schema["properties"], self.flattening_levels)
+        return row
 
     def log_page(self, body: Any, rows: int, seen: int) -> None:
         """Progress: the first page, every tenth and the last, at INFO."""

@@ -1,18 +1,20 @@
 """Unwrap Personio v1 employee rows (`{label, value, type, universal_id}` per attribute) into records.
 
-Pure functions of one row: no I/O, no configuration beyond the company zone. An attribute that
-Personio did not return (not whitelisted for the credentials) is absent from the record (unknown), while
-one it returned empty is null (none), so a revoked permission never reads as "empty". Personio's loose
-types are tolerated: empty objects as `""` or `[]`, numbers as strings, dates with time and offset.
+Pure functions of one row: no I/O, no configuration beyond the company zone and the custom attribute
+columns (`attributes.CustomColumns`). An attribute that Personio did not return (not whitelisted for the
+credentials) is absent from the record (unknown), while one it returned empty is null (none), so a revoked
+permission never reads as "empty". Personio's loose types are tolerated: empty objects as `""` or `[]`,
+numbers as strings, dates with time and offset.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from tap_personio.attributes import CustomColumns, Unreadable, as_number
 
 Record = dict[str, Any]
 
@@ -24,15 +26,24 @@ TEXT_FIELDS = (
     "gender",
     "position",
     "employment_type",
-    "weekly_working_hours",
     "status",
+    "profile_picture",
     "termination_type",
     "termination_reason",
 )
 DATE_FIELDS = ("hire_date", "contract_end_date", "termination_date", "last_working_day", "probation_period_end")
 TIMESTAMP_FIELDS = ("created_at", "last_modified_at")
 UNIT_FIELDS = ("department", "office", "team", "subcompany")
-CUSTOM_PREFIX = "dynamic_"
+NUMBER_FIELDS = ("weekly_working_hours",)
+KEY_COLUMNS = CustomColumns(None, "key")
+"""Columns from each row's own attributes, by key: for callers without the attribute catalogue."""
+
+Warn = Callable[[int, str, Any], None]
+"""Told about a value that cannot be read as its type: (employee id, attribute key, value)."""
+
+
+def _ignore(employee_id: int, key: str, value: Any) -> None:
+    """The default `Warn`: pure callers (tests, the departments fallback) need no warnings."""
 
 
 class MalformedEmployee(ValueError):
@@ -159,37 +170,28 @@ def number(value: Any) -> float | None:
         return None
 
 
-def custom_value(value: Any) -> str | None:
-    """Keep a custom attribute's value queryable as text: strings as-is, anything else as JSON text."""
-    if _empty(value):
-        return None
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+def custom_attributes(attributes: Mapping[str, Any], columns: CustomColumns, warn: Warn, employee_id: int) -> Record:
+    """`{column: value}` for the custom attributes Personio returned, each value typed as Personio declares it.
 
-
-def custom_attributes(attributes: Mapping[str, Any]) -> list[Record]:
-    """Collect the `dynamic_*` attributes with their labels, ordered by key for stable output."""
-    found: list[Record] = []
-    for key in sorted(attributes):
-        if not key.startswith(CUSTOM_PREFIX):
+    Returned empty: null. Not returned (not whitelisted): no key. Unreadable as its type: null, and `warn`.
+    """
+    found: Record = {}
+    for custom in columns.for_row(attributes):
+        wrapper = attributes.get(custom.key)
+        if wrapper is None:
             continue
-        wrapper = attributes[key]
-        if not isinstance(wrapper, Mapping):
-            continue
-        found.append(
-            {
-                "key": key,
-                "label": text(wrapper.get("label")),
-                "type": text(wrapper.get("type")),
-                "universal_id": text(wrapper.get("universal_id")),
-                "value": custom_value(wrapper.get("value")),
-            }
-        )
+        value = wrapper.get("value") if isinstance(wrapper, Mapping) else wrapper
+        try:
+            found[custom.column] = custom.convert(value)
+        except Unreadable:
+            warn(employee_id, custom.key, value)
+            found[custom.column] = None
     return found
 
 
-def employee(row: Mapping[str, Any], zone: ZoneInfo) -> Record:
+def employee(
+    row: Mapping[str, Any], zone: ZoneInfo, columns: CustomColumns = KEY_COLUMNS, warn: Warn = _ignore
+) -> Record:
     """Turn one `{type: Employee, attributes: {...}}` row into a stream record.
 
     An attribute Personio did not return (not whitelisted for the credentials) is left out of the record,
@@ -215,7 +217,15 @@ def employee(row: Mapping[str, Any], zone: ZoneInfo) -> Record:
         for key in keys:
             if key in attributes:
                 record[key] = convert(_value(attributes, key))
-    record["custom_attributes"] = custom_attributes(attributes)
+    for key in NUMBER_FIELDS:
+        if key in attributes:
+            raw = _value(attributes, key)
+            try:
+                record[key] = as_number(raw)
+            except Unreadable:
+                warn(employee_id, key, raw)
+                record[key] = None
+    record["custom_attributes"] = custom_attributes(attributes, columns, warn, employee_id)
     return record
 
 

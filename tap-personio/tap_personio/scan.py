@@ -65,8 +65,15 @@ class EmployeeScanStream(PersonioStream):
 
     path = "/v1/company/employees"
 
-    def __init__(self, tap: Tap, connection: PersonioConnection, *, progress: Progress | None = None) -> None:
-        super().__init__(tap, connection, progress=progress)
+    def __init__(
+        self,
+        tap: Tap,
+        connection: PersonioConnection,
+        *,
+        progress: Progress | None = None,
+        schema: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(tap, connection, progress=progress, schema=schema)
         self.extra_params: dict[str, Any] = {}  # the stream's filters, sent with `limit` and `offset`
         self._totals: list[int] = []
         self._pass_pages = 0

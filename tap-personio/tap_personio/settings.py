@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from singer_sdk import typing as th
 
+from tap_personio.attributes import COLUMN_MODES, KEY_COLUMNS
+
 DEFAULT_BASE_URL = "https://api.personio.de"
 MAX_PAGE_SIZE = 100  # Personio rejects larger pages on GET /v1/company/employees since 2025-01-31
 DEFAULT_LOOKBACK_SECONDS = 300
@@ -113,6 +115,17 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         ),
     ),
     th.Property(
+        "custom_attribute_columns",
+        th.StringType(allowed_values=list(COLUMN_MODES)),
+        default=KEY_COLUMNS,
+        title="Custom attribute columns",
+        description=(
+            "How `employees.custom_attributes` names each custom attribute: `key` (`dynamic_123456`, never "
+            "changes) or `label` (a slug of its label, `language_skills`; on a clash the attribute with the "
+            "lower id keeps the slug, the others get `<slug>_<key>`; a renamed label renames the column)."
+        ),
+    ),
+    th.Property(
         "request_timeout",
         th.IntegerType(minimum=1, maximum=600),
         default=60,
@@ -180,6 +193,7 @@ class Settings:
     lookback_seconds: int
     company_timezone: ZoneInfo
     departments_from_org_units: bool
+    custom_attribute_columns: str
     request_timeout: int
     max_retries: int
     retry_backoff_seconds: float
@@ -199,6 +213,7 @@ class Settings:
             lookback_seconds=int(setting(config, "lookback_seconds")),
             company_timezone=ZoneInfo(str(setting(config, "company_timezone"))),
             departments_from_org_units=bool(setting(config, "departments_from_org_units")),
+            custom_attribute_columns=str(setting(config, "custom_attribute_columns")),
             request_timeout=int(setting(config, "request_timeout")),
             max_retries=int(setting(config, "max_retries")),
             retry_backoff_seconds=float(setting(config, "retry_backoff_seconds")),

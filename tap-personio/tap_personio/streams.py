@@ -1,10 +1,13 @@
-"""The tap's streams: `employees` (incremental, complete when unbookmarked) and `departments` (always complete)."""
+"""The tap's streams: `employees` (incremental, complete when unbookmarked), `employee_attributes`, `departments`.
+
+The last two are complete on every run.
+"""
 
 # mypy: enable-error-code="explicit-override"
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,11 +18,13 @@ from singer_sdk.helpers.types import Context
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from tap_personio import flatten
+from tap_personio.attributes import AttributeDefinition, CustomColumns, parse_definitions, with_columns
 from tap_personio.client import PersonioConnection, PersonioStream, Progress, page_body
 from tap_personio.compat import override
 from tap_personio.pagination import OrgUnitsPaginator
 from tap_personio.scan import EmployeeScanStream
-from tap_personio.schemas import DEPARTMENTS, EMPLOYEES
+from tap_personio.schemas import DEPARTMENTS, EMPLOYEE_ATTRIBUTES, employees_schema
+from tap_personio.settings import setting
 from tap_personio.since import updated_since
 
 
@@ -29,13 +34,22 @@ class EmployeesStream(EmployeeScanStream):
     Without a bookmark the run is a complete snapshot (no filter). With one, Personio is asked for
     employees changed after the bookmark minus the look-back, converted to the company's wall time.
     `attributes[]` is never sent: with `updated_since` it would also filter.
+
+    `definitions`: the attribute catalogue with columns, or None when it was not read (discovery without
+    credentials): then `custom_attributes` is an open object and each row's wrappers name and type its values.
     """
 
     name = "employees"
     primary_keys = ("id",)
     replication_key = "last_modified_at"
     is_sorted = False  # Personio orders by id, not by modification time
-    schema = EMPLOYEES
+
+    def __init__(
+        self, tap: Tap, connection: PersonioConnection, definitions: Sequence[AttributeDefinition] | None
+    ) -> None:
+        super().__init__(tap, connection, schema=employees_schema(definitions))
+        self.columns = CustomColumns(definitions, str(setting(tap.config, "custom_attribute_columns")))
+        self._unreadable = 0
 
     def bookmark(self, context: Context | None) -> str | None:
         """The saved bookmark itself (not merged with start_date): its absence makes a snapshot."""
@@ -54,8 +68,21 @@ class EmployeesStream(EmployeeScanStream):
         self.extra_params = {} if complete else self._incremental_filter(context)
         if complete:
             self.logger.info("employees: no bookmark: reading every employee as a complete snapshot")
+        self._unreadable = 0
         for row in self.scan(context, complete=complete):
-            yield flatten.employee(row, self.zone)
+            yield flatten.employee(row, self.zone, self.columns, self._warn_unreadable)
+        if self._unreadable:
+            self.logger.warning("employees: %d values could not be read as their type, sent as null", self._unreadable)
+
+    def _warn_unreadable(self, employee_id: int, key: str, value: Any) -> None:
+        """A value kept out as null: name the employee and the attribute (the value may be personal data)."""
+        self._unreadable += 1
+        self.logger.warning(
+            "employees: employee %d: `%s` cannot be read as its type (a %s); sent as null",
+            employee_id,
+            key,
+            type(value).__name__,
+        )
 
     def _incremental_filter(self, context: Context | None) -> dict[str, Any]:
         """`updated_since` for the bookmark minus the look-back, in a wall time Personio cannot read late."""
@@ -73,6 +100,44 @@ class EmployeesStream(EmployeeScanStream):
             self.zone.key,
         )
         return {"updated_since": since}
+
+
+class EmployeeAttributesStream(PersonioStream):
+    """The attribute catalogue the credentials may read (`GET /v1/company/employees/attributes`), one request.
+
+    Read once per tap, at discovery (`catalogue`): it decides the `employees` schema and columns. Syncing this
+    stream emits what was read then, each entry with the column its custom attribute has; complete every run.
+    """
+
+    name = "employee_attributes"
+    primary_keys = ("key",)
+    replication_key = None
+    schema = EMPLOYEE_ATTRIBUTES
+    path = "/v1/company/employees/attributes"
+
+    def __init__(self, tap: Tap, connection: PersonioConnection) -> None:
+        super().__init__(tap, connection)
+        self._definitions: list[AttributeDefinition] | None = None
+
+    def catalogue(self) -> list[AttributeDefinition]:
+        """The definitions with their columns, requested on the first call only."""
+        if self._definitions is None:
+            rows = list(self.request_records(None))
+            self.progress.pages += 1
+            definitions = with_columns(parse_definitions(rows), self.settings.custom_attribute_columns)
+            self.logger.info(
+                "employee_attributes: %d attributes readable, %d of them custom",
+                len(definitions),
+                sum(d.custom for d in definitions),
+            )
+            self._definitions = definitions
+        return self._definitions
+
+    @override
+    def generate_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
+        """One record per attribute the credentials may read."""
+        for definition in self.catalogue():
+            yield definition.record()
 
 
 class DepartmentsFromEmployees(EmployeeScanStream):

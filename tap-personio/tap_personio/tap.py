@@ -1,4 +1,9 @@
-"""The Tap class: settings, their validation before any request, and the connection its streams share."""
+"""The Tap class: settings, their validation before any request, the connection its streams share, and discovery.
+
+Discovery reads Personio's attribute catalogue once (`GET /v1/company/employees/attributes`), so that the
+`employees` schema lists every custom attribute with its type. Without usable credentials (a `--discover`
+with no config) it makes no request and `custom_attributes` is an open object instead.
+"""
 
 # mypy: enable-error-code="explicit-override"
 
@@ -14,11 +19,11 @@ from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from tap_personio.client import PersonioConnection
 from tap_personio.compat import override
 from tap_personio.settings import CONFIG_SCHEMA, setting_errors
-from tap_personio.streams import DepartmentsStream, EmployeesStream
+from tap_personio.streams import DepartmentsStream, EmployeeAttributesStream, EmployeesStream
 
 
 class TapPersonio(Tap):
-    """Personio employees (incremental, complete snapshots with ACTIVATE_VERSION) and departments."""
+    """Personio employees (incremental, complete snapshots with ACTIVATE_VERSION), their attributes, departments."""
 
     name = "tap-personio"
     config_jsonschema = CONFIG_SCHEMA
@@ -55,8 +60,24 @@ class TapPersonio(Tap):
 
     @override
     def discover_streams(self) -> list[Stream]:
-        """Static schemas: discovery makes no request."""
-        return [EmployeesStream(self, self.connection), DepartmentsStream(self, self.connection)]
+        """The streams; `employees` typed from the attribute catalogue when the credentials allow reading it."""
+        attributes = EmployeeAttributesStream(self, self.connection)
+        definitions = attributes.catalogue() if self._can_request() else None
+        if definitions is None:
+            self.logger.warning(
+                "no usable credentials: the attribute catalogue was not read, so employees.custom_attributes "
+                "is an open object (no column per attribute)"
+            )
+        return [
+            EmployeesStream(self, self.connection, definitions),
+            attributes,
+            DepartmentsStream(self, self.connection),
+        ]
+
+    def _can_request(self) -> bool:
+        """Credentials present and every setting usable (discovery validates nothing on its own)."""
+        config = self.config
+        return bool(config.get("client_id")) and bool(config.get("client_secret")) and not setting_errors(config)
 
 
 if __name__ == "__main__":
