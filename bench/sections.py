@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 CHURN_HEADING = "## Complete snapshots while HR keeps working"
+WEBHOOKS_HEADING = "## Near-real-time sync with Personio webhooks"  # `python -m bench.webhooks`
 
 
 def section(text: str, heading: str) -> str:
@@ -28,5 +29,6 @@ def kept_sections(path: Path) -> str:
     """The sections of an existing results file that `python -m bench` does not generate, to append again."""
     if not path.exists():
         return ""
-    found = section(path.read_text(), CHURN_HEADING)
-    return "\n" + found if found else ""
+    text = path.read_text()
+    found = [part for part in (section(text, h) for h in (CHURN_HEADING, WEBHOOKS_HEADING)) if part]
+    return "".join("\n" + part for part in found)

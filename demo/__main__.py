@@ -5,23 +5,32 @@ without an email, a shared email, an address outside Leapsome's domain, a name t
 supervisor who left, a supervision cycle; a Leapsome with a couple of hand-made users and a hand-made
 team), runs `meltano run tap-personio target-leapsome`, shows what Leapsome holds,
 changes a few things in Personio (a hire, a leaver, a department move, a supervisor change), runs again
-incrementally, shows what changed, and stops the sandboxes.
+incrementally, shows what changed; then, live, starts the webhook receiver (`meltano invoke personio-webhooks`,
+quiet period 2 s instead of the default 15 s so the demo is short), subscribes it in the Personio sandbox,
+makes a hire and measures how long it takes to show up in Leapsome; and stops everything.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
 import shutil
 import signal
+import subprocess
 import sys
 import time
 from typing import Any
 
+import requests
+
 from harness.leapsome_view import LeapsomeView, changes
-from harness.meltano import MeltanoProject
+from harness.meltano import MELTANO, MeltanoProject
 from harness.processes import ROOT, Sandboxes, SandboxProcess
 
 PERSONIO_PORT, LEAPSOME_PORT = 8765, 8766  # what the `dev` environment in meltano.yml points at
+RECEIVER_PORT = 8787  # the personio-webhooks utility's default port
+DEMO_QUIET_PERIOD = 2.0  # seconds; the receiver's default is 15
 EMPLOYEES = 300
 WORKDIR = ROOT / ".demo"
 
@@ -99,6 +108,68 @@ def pick_changes(personio: SandboxProcess) -> list[tuple[str, str, dict[str, Any
     ]  # fmt: skip
 
 
+def live_webhooks(project: MeltanoProject, personio: SandboxProcess, leapsome: SandboxProcess) -> None:
+    """Start the receiver, subscribe it, hire someone, and time the hire's way into Leapsome."""
+    receiver_url = f"http://127.0.0.1:{RECEIVER_PORT}"
+    settings = {
+        "PERSONIO_WEBHOOKS_TOKEN": secrets.token_urlsafe(24),  # from the environment only, never in meltano.yml
+        "PERSONIO_WEBHOOKS_PORT": str(RECEIVER_PORT),
+        "PERSONIO_WEBHOOKS_QUIET_PERIOD": str(DEMO_QUIET_PERIOD),
+        "PERSONIO_WEBHOOKS_PUBLIC_URL": f"{receiver_url}/webhooks/personio",
+    }
+    env = {**(project.extra_env or {}), **settings}
+    live = MeltanoProject(project.personio_url, project.leapsome_url, project.database_uri, extra_env=env)
+    with (WORKDIR / "receiver.log").open("wb") as log:
+        receiver = subprocess.Popen(
+            [MELTANO, "invoke", "personio-webhooks"],
+            cwd=ROOT,
+            env=live.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # stopped as a group: meltano and the receiver under it
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                requests.get(f"{receiver_url}/health", timeout=1).raise_for_status()
+                break
+            except requests.RequestException:
+                if receiver.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("the webhook receiver did not start; see .demo/receiver.log") from None
+                time.sleep(0.2)
+        print(f"  receiver: meltano invoke personio-webhooks on {receiver_url} (quiet period {DEMO_QUIET_PERIOD:g} s)")
+        subscribed = live.run("invoke", "personio-webhooks", "subscribe", check=True)
+        print("  subscribed: " + subscribed.stdout.strip().splitlines()[-1])
+        hire = {"first_name": "Grace", "last_name": "Hopper", "email": "Grace.Hopper@acme.example", "status": "active"}
+        started = time.monotonic()
+        personio.admin("POST", "employees", hire)
+        print("  hired Grace Hopper in Personio; waiting for her in Leapsome ...")
+        while not any(u["userName"] == "grace.hopper@acme.example" for u in leapsome.admin("GET", "state")["users"]):
+            if time.monotonic() - started > 180:
+                raise SystemExit("Grace Hopper did not reach Leapsome within 180 s; see .demo/receiver.log")
+            time.sleep(0.2)
+        delay = time.monotonic() - started
+        health = requests.get(f"{receiver_url}/health", timeout=5).json()
+        while health["running"] and time.monotonic() - started < 300:  # the run verifies after writing
+            time.sleep(0.2)
+            health = requests.get(f"{receiver_url}/health", timeout=5).json()
+        print(f"  Grace Hopper is in Leapsome {delay:.1f} s after the hire")
+        print(
+            f"  (quiet period {DEMO_QUIET_PERIOD:g} s + one `meltano run personio-to-leapsome`); receiver: "
+            f"{health['events_received']} events, {health['runs_started']} run, "
+            f"last run {(health['last_run'] or {}).get('result', 'still going')}"
+        )
+    finally:
+        if receiver.poll() is None:
+            os.killpg(receiver.pid, signal.SIGTERM)
+            try:
+                receiver.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(receiver.pid, signal.SIGKILL)
+                receiver.wait(timeout=10)
+
+
 def _interrupted(signum: int, _frame: object) -> None:
     raise SystemExit(f"interrupted by signal {signum}")  # unwinds the `with`, which stops the sandboxes
 
@@ -146,7 +217,10 @@ def main() -> int:
         counters = leapsome.admin("GET", "counters")
         print(f"  Leapsome requests: {counters['reads']} reads, {counters['writes']} writes")
 
-        step("Stopping the sandboxes")
+        step("Live: Personio webhooks trigger the sync (the daily and weekly schedules stay as the safety net)")
+        live_webhooks(project, personio, leapsome)
+
+        step("Stopping the receiver and the sandboxes")
     print("done; logs in .demo/")
     return 0
 
