@@ -17,7 +17,9 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from target_leapsome.mapping import ADDITIONAL_MANAGERS, BUILT_IN, AttributeMapping, FieldMap, as_ids, as_text, resolve
 from target_leapsome.models import Employee, Skip
+from target_leapsome.scope import Scope
 from target_leapsome.text import clean_text, employee_label, escape_controls
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -41,6 +43,22 @@ class RecordError:
 
     def __str__(self) -> str:
         return f"{self.stream} record {self.label}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How records become employees beyond the built-in fields: the mapping, the scope, custom attribute labels."""
+
+    mapping: AttributeMapping = field(default_factory=AttributeMapping)
+    scope: Scope = field(default_factory=Scope)
+    labels: Mapping[str, str] = field(default_factory=dict)  # custom attribute label -> key or column
+
+    @property
+    def sources(self) -> list[tuple[str, str]]:
+        """(source, what it fills) for every source the settings name."""
+        found = [(f.source, f.destination) for f in self.mapping.fields]
+        clauses = [c for rule in (*self.scope.include, *self.scope.exclude) for c in rule]
+        return found + [(c.field, "the scope") for c in clauses]
 
 
 class SkipRecord(ValueError):
@@ -121,9 +139,12 @@ def _unknown(record: Mapping[str, Any], preferred: str | None) -> frozenset[str]
     return frozenset(unknown)
 
 
-def parse_employee(record: Mapping[str, Any], statuses: frozenset[str], texts: _Texts | None = None) -> Employee:
+def parse_employee(
+    record: Mapping[str, Any], statuses: frozenset[str], texts: _Texts | None = None, rules: Rules | None = None
+) -> Employee:
     """Validate one employee record; raises SkipRecord (HR data) or ValueError (bad input), fit for the log."""
     texts = texts if texts is not None else _Texts()
+    rules = rules or Rules()
     employee_id = record.get("id")
     if not isinstance(employee_id, int) or isinstance(employee_id, bool):
         raise ValueError("has no integer id")
@@ -135,7 +156,8 @@ def parse_employee(record: Mapping[str, Any], statuses: frozenset[str], texts: _
     if status not in STATUSES:
         raise ValueError(f"has an unknown status {status!r}")
     email = (texts.text(record.get("email"), "email") or "").lower()
-    if status in statuses:
+    out_of_scope = rules.scope.why_out(record, rules.labels)
+    if status in statuses and out_of_scope is None:
         if "email" not in record:
             raise ValueError("has no email field (is the email attribute whitelisted for the API credentials?)")
         if not email:
@@ -150,7 +172,22 @@ def parse_employee(record: Mapping[str, Any], statuses: frozenset[str], texts: _
         start_date, end_date = _date(record.get("hire_date")), _date(record.get("termination_date"))
     except ValueError as exc:
         raise ValueError(f"has an invalid date: {exc}") from None
-    unknown = _unknown(record, preferred)
+    built_in: dict[str, str | None] = {
+        "title": texts.text(record.get("position"), "position"),
+        "location": texts.ref_name(record.get("office"), "office"),
+        "start_date": start_date,
+        "end_date": end_date,
+    }
+    unknown = set(_unknown(record, preferred))
+    for scim_name, name in BUILT_IN.items():
+        mapped = rules.mapping.override(scim_name)
+        if mapped is not None:
+            unknown.discard(name)
+            present, value = _mapped(record, mapped, rules, texts)
+            built_in[name] = value if isinstance(value, str) or value is None else None
+            if not present:
+                unknown.add(name)
+    attributes, absent = _attributes(record, rules, texts)
     return Employee(
         id=employee_id,
         email=email,
@@ -158,15 +195,66 @@ def parse_employee(record: Mapping[str, Any], statuses: frozenset[str], texts: _
         given_name=first,
         family_name=last,
         display_name=None if "display_name" in unknown else preferred or full,
-        title=texts.text(record.get("position"), "position"),
-        location=texts.ref_name(record.get("office"), "office"),
-        start_date=start_date,
-        end_date=end_date,
+        title=built_in["title"],
+        location=built_in["location"],
+        start_date=built_in["start_date"],
+        end_date=built_in["end_date"],
         department_id=_ref_id(record.get("department")),
         department_name=texts.ref_name(record.get("department"), "department"),
         supervisor_id=_ref_id(record.get("supervisor")),
-        unknown=unknown,
+        unknown=frozenset(unknown | absent),
+        attributes=attributes,
+        out_of_scope=out_of_scope,
     )
+
+
+def _mapped(
+    record: Mapping[str, Any], mapped: FieldMap, rules: Rules, texts: _Texts
+) -> tuple[bool, str | tuple[str, ...] | None]:
+    """(present, value) of one mapped destination: translated, cleaned, dates as YYYY-MM-DD."""
+    present, raw = resolve(record, mapped.source, rules.labels)
+    if not present:
+        return False, None
+    if mapped.destination == ADDITIONAL_MANAGERS:
+        return True, as_ids(raw)
+    value = mapped.translate(as_text(raw))
+    if isinstance(value, str) and mapped.destination in {"birthday", "startDate", "endDate"}:
+        try:
+            return True, _date(value)
+        except ValueError:
+            raise ValueError(f"has an invalid date in {mapped.source} for {mapped.destination}") from None
+    return True, texts.text(value, mapped.source) if isinstance(value, str) else value
+
+
+def _attributes(
+    record: Mapping[str, Any], rules: Rules, texts: _Texts
+) -> tuple[tuple[tuple[str, str | tuple[str, ...] | None], ...], set[str]]:
+    """The extra destinations' values, and the ones the record does not tell (left as Leapsome has them)."""
+    values: list[tuple[str, str | tuple[str, ...] | None]] = []
+    absent: set[str] = set()
+    for mapped in rules.mapping.extra:
+        present, value = _mapped(record, mapped, rules, texts)
+        if present:
+            values.append((mapped.destination, value))
+        else:
+            absent.add(f"attr:{mapped.destination}")
+    return tuple(values), absent
+
+
+def missing_sources(records: Iterable[Mapping[str, Any]], rules: Rules) -> list[str]:
+    """A warning for each source no record carries: the credential may not read it, so say what to allow."""
+    records = list(records)
+    if not records:
+        return []
+    warnings = []
+    for source, destination in rules.sources:
+        if not any(resolve(record, source, rules.labels)[0] for record in records):
+            warnings.append(
+                f"no employee record carries {source!r} (for {destination}): allow that attribute for the API "
+                "credential in Personio (Settings > Integrations > API credentials) or correct the setting; "
+                "until then Leapsome keeps its value"
+            )
+    return warnings
 
 
 def build_desired(
@@ -176,6 +264,7 @@ def build_desired(
     *,
     complete: bool,
     rejected: Collection[str] = (),
+    rules: Rules | None = None,
 ) -> Desired:
     """Collect the usable employees; a later record of the same id supersedes an earlier one.
 
@@ -183,6 +272,7 @@ def build_desired(
     left alone, whatever other records of theirs say, since we cannot know which one is current.
     """
     wanted = frozenset(statuses)
+    rules = rules or Rules()
     desired = Desired(complete=complete)
     latest: dict[str, Mapping[str, Any]] = {}
     for record in employee_records:
@@ -195,7 +285,7 @@ def build_desired(
         label = employee_label(key, record.get("first_name"), record.get("last_name"))
         texts = _Texts()
         try:
-            employee = parse_employee(record, wanted, texts)
+            employee = parse_employee(record, wanted, texts, rules)
         except SkipRecord as exc:
             skips[key] = Skip(label, str(exc), key)
             continue
@@ -207,7 +297,7 @@ def build_desired(
             desired.warnings.append(f"{employee.label}: control characters removed from {', '.join(texts.cleaned)}")
     by_email: dict[str, list[str]] = {}
     for key, employee in desired.employees.items():
-        if employee.status in wanted:
+        if employee.status in wanted and employee.out_of_scope is None:
             by_email.setdefault(employee.email, []).append(key)
     for email, keys in by_email.items():
         if len(keys) < 2:
@@ -223,6 +313,7 @@ def build_desired(
     desired.errors = sorted(errors.values(), key=lambda e: (len(e.key), e.key))
     desired.skips = [skips[key] for key in sorted(skips, key=lambda k: (len(k), k))]
     desired.unusable = set(errors) | set(skips) | set(rejected)
+    desired.warnings.extend(missing_sources(latest.values(), rules))
     for record in department_records:
         department_id = record.get("id")
         if isinstance(department_id, int):

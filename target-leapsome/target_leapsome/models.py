@@ -70,8 +70,13 @@ class Employee:
     department_name: str | None
     supervisor_id: int | None
     # What the record does not say (the attribute is absent, e.g. not whitelisted): Leapsome's value stays.
-    # Holds user field names (see `fields()`), "manager" (no supervisor key) and "team" (no department key).
+    # Holds user field names (see `fields()`), "manager" (no supervisor key), "team" (no department key)
+    # and the mapped destinations whose source is absent.
     unknown: frozenset[str] = frozenset()
+    # The `attribute_mapping` destinations beyond the built-in fields, with their values: text, or for
+    # additionalManagers the Personio ids of the managers.
+    attributes: tuple[tuple[str, str | tuple[str, ...] | None], ...] = ()
+    out_of_scope: str | None = None  # why the `scope` setting leaves this employee out
 
     @property
     def external_id(self) -> str:
@@ -116,10 +121,15 @@ class LeapsomeUser:
     end_date: str | None = None
     manager_id: str | None = None
     group_ids: frozenset[str] = field(default_factory=frozenset)
+    attributes: tuple[tuple[str, str | None], ...] = ()  # enterprise and custom attribute values, by SCIM name
+    additional_manager_ids: tuple[str, ...] = ()
 
     @property
     def managed(self) -> bool:
         return is_personio_external_id(self.external_id)
+
+    def attribute(self, name: str) -> str | None:
+        return dict(self.attributes).get(name)
 
     def fields(self) -> dict[str, str | None]:
         """Leapsome's current values of the managed fields, keyed like `Employee.fields`."""

@@ -56,7 +56,7 @@ class Change(StrEnum):
 
 
 # the user changes that are not plain field updates
-_SPECIAL_FIELDS = frozenset({"external_id", "active", "user_name", "manager"})
+_SPECIAL_FIELDS = frozenset({"external_id", "active", "user_name", "manager", "additional_managers"})
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,7 @@ class UpdateUser:
     changes: Mapping[str, tuple[object, object]] = field(default_factory=dict)
     set_manager: bool = False
     manager: UserRef | None = None
+    additional_managers: tuple[UserRef, ...] | None = None  # None: leave them as they are
     temporary: bool = False  # only moves the userName out of another user's way
 
     @property
@@ -98,7 +99,7 @@ class UpdateUser:
             (Change.EMAIL_CHANGED, "user_name" in changes),
             (Change.REACTIVATED, changes.get("active") == (False, True)),
             (Change.DEACTIVATED, changes.get("active") == (True, False)),
-            (Change.MANAGER_CHANGED, "manager" in changes),
+            (Change.MANAGER_CHANGED, "manager" in changes or "additional_managers" in changes),
             (Change.UPDATED, any(name not in _SPECIAL_FIELDS for name in changes)),
         ]
         return tuple(kind for kind, applies in found if applies)
@@ -147,6 +148,7 @@ class Plan:
     team_writes: tuple[TeamWrite, ...] = ()
     skips: tuple[Skip, ...] = ()
     notices: tuple[Skip, ...] = ()  # done, but HR should look: a manager who left, a department gone
+    out_of_scope: tuple[Skip, ...] = ()  # employees the `scope` setting leaves out, with the reason
     managed_active: int = 0  # active users the sync manages, adopted ones included: the base of the share limit
 
     @property

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from target_leapsome.desired import Desired
+from target_leapsome.mapping import ADDITIONAL_MANAGERS
 from target_leapsome.models import (
     CLEARABLE_FIELDS,
     Employee,
@@ -41,6 +42,7 @@ Changes = dict[str, tuple[object, object]]
 class PlanOptions:
     statuses: frozenset[str] = frozenset({"active", "leave"})
     deactivate_statuses: frozenset[str] = frozenset({"inactive"})
+    out_of_scope: str = "deactivate"  # or "leave": what happens to the user of an employee the scope leaves out
 
 
 def limit_violation(plan: Plan, max_count: int, max_share: float) -> str | None:
@@ -85,6 +87,11 @@ def plan_sync(desired: Desired, state: LeapsomeState, options: PlanOptions | Non
         team_writes=teams.writes,
         skips=(*desired.skips, *index.skips, *users.skips, *managers.skips, *teams.skips),
         notices=(*managers.notices, *teams.notices),
+        out_of_scope=tuple(
+            Skip(e.label, e.out_of_scope, e.external_id)
+            for e in sorted(desired.employees.values(), key=lambda e: e.id)
+            if e.out_of_scope
+        ),
         managed_active=index.managed_active + users.adopted_active,
     )
 
@@ -232,7 +239,12 @@ def plan_users(desired: Desired, index: LeapsomeIndex, options: PlanOptions) -> 
         if employee.external_id in phase.claims.released:
             continue  # a returning employee takes this user over
         user = index.by_ext.get(employee.external_id)
-        if employee.status in options.statuses:
+        if employee.out_of_scope:
+            if user is not None and options.out_of_scope == "deactivate":
+                phase.deactivate(user, employee.label, employee.out_of_scope)
+            elif user is not None:
+                phase.keep(user)
+        elif employee.status in options.statuses:
             _sync_user(phase, employee, user)
         elif employee.status in options.deactivate_statuses:
             user = user or _adoptable(phase, employee)
@@ -278,7 +290,9 @@ def _adoptable(phase: _Users, employee: Employee) -> LeapsomeUser | None:
 
 
 def _claims(desired: Desired, index: LeapsomeIndex, options: PlanOptions) -> _Claims:
-    wanted = {e.external_id: e for e in desired.employees.values() if e.status in options.statuses}
+    wanted = {
+        e.external_id: e for e in desired.employees.values() if e.status in options.statuses and not e.out_of_scope
+    }
     takeovers: dict[str, LeapsomeUser] = {}
     for ext, employee in sorted(wanted.items(), key=lambda item: int(item[0])):
         holder = index.by_name.get(employee.email)
@@ -370,6 +384,7 @@ def _create(phase: _Users, employee: Employee) -> None:
     phase.creates.append(CreateUser(ext, employee.email, core, employee.label))
     changes = phase.changes_of(ref, employee.email, employee.label)
     changes.update({name: (None, wanted[name]) for name in sorted(CLEARABLE_FIELDS) if wanted[name] is not None})
+    changes.update({f"attr:{name}": (None, value) for name, value in employee.attributes if isinstance(value, str)})
     phase.place(ref, employee)
 
 
@@ -410,6 +425,12 @@ def _field_changes(employee: Employee, user: LeapsomeUser) -> Changes:
     if any(n in changes for n in NAME_FIELDS):
         for name in NAME_FIELDS:
             changes.setdefault(name, (have[name], want[name] if want[name] else have[name]))
+    for attribute, mapped in employee.attributes:
+        key = f"attr:{attribute}"
+        if attribute == ADDITIONAL_MANAGERS or key in employee.unknown:
+            continue  # additional managers are the managers phase's
+        if blank(mapped if isinstance(mapped, str) else None) != blank(user.attribute(attribute)):
+            changes[key] = (user.attribute(attribute), mapped)
     return changes
 
 
@@ -419,6 +440,8 @@ class ManagersPlan:
     links: Mapping[str, tuple[UserRef | None, str | None]]  # Personio id -> (new manager, current manager id)
     skips: tuple[Skip, ...]
     notices: tuple[Skip, ...]  # reports whose manager has left: kept (Personio wins), for HR to reassign
+    additional: Mapping[str, tuple[tuple[UserRef, ...], tuple[str, ...]]] = field(default_factory=dict)
+    # Personio id -> (additional managers to set, the Leapsome ids set now), only where they differ
 
 
 def plan_managers(desired: Desired, index: LeapsomeIndex, users: UsersPlan, options: PlanOptions) -> ManagersPlan:
@@ -455,7 +478,32 @@ def plan_managers(desired: Desired, index: LeapsomeIndex, users: UsersPlan, opti
         if manager is not None and manager.leapsome_id is not None and manager.leapsome_id == current_id:
             continue
         links[ext] = (manager, current_id)
-    return ManagersPlan(links, tuple(skips), tuple(n for n in notices if wanted.get(str(n.key)) is not None))
+    additional = _additional_managers(index, users, skips)
+    return ManagersPlan(
+        links, tuple(skips), tuple(n for n in notices if wanted.get(str(n.key)) is not None), additional
+    )
+
+
+def _additional_managers(
+    index: LeapsomeIndex, users: UsersPlan, skips: list[Skip]
+) -> dict[str, tuple[tuple[UserRef, ...], tuple[str, ...]]]:
+    """Additional managers from the mapping: Personio ids made users; one without a user is named and left out."""
+    found: dict[str, tuple[tuple[UserRef, ...], tuple[str, ...]]] = {}
+    for ext, employee in sorted(users.synced.items(), key=lambda item: int(item[0])):
+        ids = dict(employee.attributes).get(ADDITIONAL_MANAGERS)
+        if not isinstance(ids, tuple) or f"attr:{ADDITIONAL_MANAGERS}" in employee.unknown:
+            continue
+        refs = []
+        for manager in ids:
+            if manager in users.resolved and manager != ext:
+                refs.append(users.resolved[manager])
+            else:
+                skips.append(Skip(employee.label, f"additional manager employee {manager} has no Leapsome user", ext))
+        current = index.by_id.get(users.resolved[ext].leapsome_id or "")
+        now = current.additional_manager_ids if current else ()
+        if any(r.leapsome_id is None for r in refs) or {r.leapsome_id for r in refs} != set(now):
+            found[ext] = (tuple(refs), now)
+    return found
 
 
 def _supervisor_link(
@@ -682,14 +730,24 @@ def assemble(users: UsersPlan, managers: ManagersPlan) -> tuple[UpdateUser, ...]
     """One update per user: the users phase's changes and the manager link, dropping the empty ones."""
     updates: list[UpdateUser] = []
     for update in users.updates.values():
-        link = managers.links.get(str(update.ref.external_id)) if update.ref.external_id in users.synced else None
-        if link is None:
-            if update.changes:
-                updates.append(update)
-            continue
-        manager, current_id = link
-        changes = {**update.changes, "manager": (current_id, manager.key.value if manager else None)}
-        updates.append(
-            UpdateUser(update.ref, update.user_name, update.label, changes, set_manager=True, manager=manager)
-        )
+        ext = str(update.ref.external_id)
+        link = managers.links.get(ext) if ext in users.synced else None
+        extra = managers.additional.get(ext) if ext in users.synced else None
+        changes = dict(update.changes)
+        if link is not None:
+            changes["manager"] = (link[1], link[0].key.value if link[0] else None)
+        if extra is not None:
+            changes["additional_managers"] = (extra[1], tuple(ref.key.value for ref in extra[0]))
+        if changes:
+            updates.append(
+                UpdateUser(
+                    update.ref,
+                    update.user_name,
+                    update.label,
+                    changes,
+                    set_manager=link is not None,
+                    manager=link[0] if link else None,
+                    additional_managers=extra[0] if extra is not None else None,
+                )
+            )
     return tuple(updates)

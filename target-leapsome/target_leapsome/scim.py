@@ -15,12 +15,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from target_leapsome.mapping import CUSTOM_ID, ENTERPRISE_TEXT
 from target_leapsome.models import LeapsomeTeam, LeapsomeUser, blank
 from target_leapsome.plan import MAX_MEMBERS, CreateUser, TeamWrite, UpdateUser
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 CORE_NAMES = {"display_name": "displayName", "title": "title"}
 ENTERPRISE_NAMES = {"location": "location", "start_date": "startDate", "end_date": "endDate"}
+ATTRIBUTE = "attr:"  # a change of a mapped enterprise or custom attribute: "attr:level", "attr:<custom id>"
 
 
 def parse_user(resource: dict[str, Any]) -> LeapsomeUser:
@@ -36,6 +38,11 @@ def parse_user(resource: dict[str, Any]) -> LeapsomeUser:
     if manager_id is None and isinstance(resource.get("manager"), dict):
         manager_id = blank(resource["manager"].get("value"))
     groups = resource.get("groups") or []
+    attributes = tuple(
+        (key, _text_of(value))
+        for key, value in sorted(enterprise.items())
+        if key in ENTERPRISE_TEXT or CUSTOM_ID.fullmatch(key)
+    )
     return LeapsomeUser(
         id=str(resource["id"]),
         user_name=str(resource.get("userName") or ""),
@@ -50,7 +57,23 @@ def parse_user(resource: dict[str, Any]) -> LeapsomeUser:
         end_date=blank(enterprise.get("endDate")),
         manager_id=manager_id,
         group_ids=frozenset(str(g["value"]) for g in groups if isinstance(g, dict) and g.get("value")),
+        attributes=attributes,
+        additional_manager_ids=tuple(_manager_ids(enterprise.get("additionalManagers"))),
     )
+
+
+def _text_of(value: Any) -> str | None:
+    return blank(str(value)) if value is not None and not isinstance(value, dict | list) else None
+
+
+def _manager_ids(value: Any) -> list[str]:
+    """Additional managers as Leapsome answers them: `{managerId}` objects, `{value}` objects or id strings."""
+    ids = []
+    for item in value if isinstance(value, list) else []:
+        found = item.get("managerId") or item.get("value") if isinstance(item, dict) else item
+        if found:
+            ids.append(str(found))
+    return ids
 
 
 def parse_team(resource: dict[str, Any]) -> LeapsomeTeam:
@@ -74,8 +97,10 @@ def create_user_body(create: CreateUser) -> dict[str, Any]:
     return body
 
 
-def patch_user_body(update: UpdateUser, manager_id: str | None) -> dict[str, Any]:
-    """One plain-object PATCH with every change of `update`; `manager_id` is the resolved manager."""
+def patch_user_body(
+    update: UpdateUser, manager_id: str | None, additional_manager_ids: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """One plain-object PATCH with every change of `update`; the managers come resolved to Leapsome ids."""
     changes = update.changes
     body: dict[str, Any] = {"userName": update.user_name}
     if "external_id" in changes:
@@ -94,8 +119,13 @@ def patch_user_body(update: UpdateUser, manager_id: str | None) -> dict[str, Any
     for name, scim_name in ENTERPRISE_NAMES.items():
         if name in changes:
             enterprise[scim_name] = _text(changes[name][1])
+    for name, (_, value) in changes.items():
+        if name.startswith(ATTRIBUTE):
+            enterprise[name[len(ATTRIBUTE) :]] = _text(value)
     if update.set_manager:
         enterprise["manager"] = manager_id or ""
+    if additional_manager_ids is not None:
+        enterprise["additionalManagers"] = list(additional_manager_ids)
     if enterprise:
         body[ENTERPRISE] = enterprise
     return body

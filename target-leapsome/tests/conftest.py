@@ -54,7 +54,7 @@ EMPLOYEE_SCHEMA = {
             },
         },
         "cost_centers": {"type": ["array", "null"], "items": {"type": "object"}},
-        "custom_attributes": {"type": ["array", "null"], "items": {"type": "object"}},
+        "custom_attributes": {"type": ["object", "array", "null"]},  # keyed values (older taps: a list)
     },
     "required": ["id"],
 }

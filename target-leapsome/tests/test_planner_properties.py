@@ -11,10 +11,12 @@ import threading
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from target_leapsome.apply import apply_plan
-from target_leapsome.desired import build_desired
+from target_leapsome.desired import Rules, build_desired
+from target_leapsome.mapping import parse_mapping
 from target_leapsome.models import LeapsomeState
 from target_leapsome.planner import PlanOptions, plan_sync
 from target_leapsome.scim import ENTERPRISE, parse_team, parse_user
+from target_leapsome.scope import parse_scope
 
 # the two ways an email that moves between employees in one run is deferred to the next run
 EMAIL_MOVED = ("is the userName of Leapsome user", "that userName belongs to Leapsome user")
@@ -133,8 +135,10 @@ class MemoryLeapsome:
         )
 
 
-def record(eid, status, department, supervisor, email, first, position, preferred):  # noqa: PLR0917
+def record(eid, status, department, supervisor, email, first, position, preferred, level=None):  # noqa: PLR0917
     return {
+        "custom_attributes": {"dynamic_10": level} if level else {},
+        "employment_type": "external" if eid % 3 == 0 else "internal",
         "id": eid,
         "email": email,
         "first_name": first,
@@ -163,6 +167,7 @@ def employees(max_id=12):
             first=st.sampled_from(["Ann", "Bo", None]),
             position=st.sampled_from(["Eng", "Lead", None]),
             preferred=st.sampled_from([None, "Nick Name"]),
+            level=st.sampled_from([None, "Senior", "Junior"]),
         ),
         max_size=14,
     )
@@ -181,11 +186,18 @@ def check(leapsome, desired, options):
     skipped = {s.subject for s in replan.skips}
     for employee in desired.employees.values():
         user = by_ext.get(employee.external_id)
+        if employee.out_of_scope:
+            if options.out_of_scope == "deactivate":  # with "leave", the user stays however it was
+                assert user is None or not user.active
+            continue
         if employee.status in options.statuses and not any(s.startswith(employee.label) for s in skipped):
             assert user is not None
             assert user.active
             assert user.user_name.lower() == employee.email
             assert user.title == (employee.title or user.title)
+            for name, value in employee.attributes:
+                if f"attr:{name}" not in employee.unknown and isinstance(value, str):
+                    assert user.attribute(name) == value
             team_ids = {t.id for t in state.teams if t.department_id == employee.department_id}
             if employee.department_id is not None:
                 assert user.group_ids & team_ids
@@ -206,12 +218,17 @@ def check(leapsome, desired, options):
                 and e.external_id in by_ext
                 and by_ext[e.external_id].active
                 and e.status in options.statuses
+                and not e.out_of_scope
             }
             undecided = {by_ext[x].id for x in desired.unusable if x in by_ext}
             undecided |= {
                 by_ext[e.external_id].id
                 for e in desired.employees.values()
-                if e.external_id in by_ext and e.status not in options.statuses | {"inactive"}
+                if e.external_id in by_ext
+                and (
+                    e.status not in options.statuses | {"inactive"}
+                    or (e.out_of_scope and options.out_of_scope == "leave")
+                )
             }
             assert members - undecided == expected - undecided
 
@@ -244,3 +261,31 @@ def test_plan_reaches_desired_state_and_replanning_is_empty(sequence):
     assert leapsome.groups["gb"]["displayName"] == "Book Club"
     assert leapsome.users["u2"]["externalId"] == "crm-9"
     assert leapsome.users["u2"]["active"]
+
+
+MAPPINGS = [
+    None,
+    {"level": {"source": "custom:dynamic_10", "values": {"Senior": "L3"}}, "employmentType": "employment_type"},
+]
+SCOPES = [
+    None,
+    {"include": [[{"field": "department.name", "equals": "Engineering"}], [{"field": "department", "present": False}]]},
+    {"exclude": [[{"field": "custom:dynamic_10", "equals": "Junior"}]], "out_of_scope": "leave"},
+]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps, st.sampled_from(MAPPINGS), st.sampled_from(SCOPES))
+def test_mapped_and_scoped_plans_reach_the_desired_state(sequence, mapping, scope):
+    leapsome = MemoryLeapsome()
+    leapsome.add_user("hand@acme.example", displayName="Hand Made")
+    rules = Rules(parse_mapping(mapping), parse_scope(scope))
+    options = PlanOptions(out_of_scope=rules.scope.out_of_scope)
+    for records, complete, _ in sequence:
+        departments = [{"id": k, "name": v} for k, v in DEPARTMENT_NAMES.items()]
+        desired = build_desired(records, departments, options.statuses, complete=complete, rules=rules)
+        plan = plan_sync(desired, leapsome.state(), options)
+        assert apply_plan(plan, leapsome, concurrency=2).failures == []
+        if any(phrase in s.reason for s in plan.skips for phrase in EMAIL_MOVED):
+            assert apply_plan(plan_sync(desired, leapsome.state(), options), leapsome, 2).failures == []
+        check(leapsome, desired, options)
