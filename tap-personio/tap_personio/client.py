@@ -35,6 +35,7 @@ from tap_personio.compat import override
 from tap_personio.pacing import AUTH_LIMITS, EMPLOYEE_LIMITS, PacedSession, RequestPacer
 from tap_personio.retry import exponential, rate_limit_wait
 from tap_personio.settings import Settings
+from tap_personio.stopping import stop_if_asked
 
 if TYPE_CHECKING:
     from backoff._typing import Details
@@ -341,8 +342,10 @@ class PersonioStream(RESTStream[Any]):
         self.progress.reset()
         count = 0
         for record in self.generate_records(context):
+            stop_if_asked(self._tap, self.name, count, self.logger)
             count += 1
             yield record
+        stop_if_asked(self._tap, self.name, count, self.logger)  # a cut-short snapshot is never confirmed
         if self.snapshot_version is not None:
             self._write_activate_version_message(self.snapshot_version)  # the SDK's writer, per stream map
         self.logger.info(

@@ -10,6 +10,7 @@ with no config) it makes no request and `custom_attributes` is an open object in
 from __future__ import annotations
 
 from functools import cached_property
+from types import FrameType
 from typing import ClassVar
 
 from singer_sdk import Stream, Tap
@@ -19,6 +20,7 @@ from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from tap_personio.client import PersonioConnection
 from tap_personio.compat import override
 from tap_personio.settings import CONFIG_SCHEMA, setting_errors
+from tap_personio.stopping import signal_name
 from tap_personio.streams import DepartmentsStream, EmployeeAttributesStream, EmployeesStream
 
 
@@ -52,6 +54,17 @@ class TapPersonio(Tap):
         for error in unusable:
             self.logger.warning(error)
         return [*errors, *unusable]
+
+    stop_signal: int | None = None  # set by the first SIGTERM or SIGINT; the streams stop at their next record
+
+    @override
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """Stop as stopping.py says, instead of the SDK's final STATE and exit 0."""
+        if self.stop_signal is not None:
+            self.logger.error("tap-personio stopped by %s again: exit %d now", signal_name(signum), 128 + signum)
+            raise SystemExit(128 + signum)
+        self.stop_signal = signum
+        self.logger.warning("%s received: stopping at the next record", signal_name(signum))
 
     @cached_property
     def connection(self) -> PersonioConnection:
