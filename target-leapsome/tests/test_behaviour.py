@@ -1,4 +1,4 @@
-"""Issue 4 "Behaviour", one test per line, against the Leapsome sandbox over HTTP."""
+"""The sync's core behaviour, one test per rule, against the Leapsome sandbox over HTTP."""
 
 from __future__ import annotations
 
