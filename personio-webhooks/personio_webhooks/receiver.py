@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import time
 from collections.abc import Callable, Sequence
@@ -96,6 +97,8 @@ class Receiver:
     def start(self) -> None:
         """Start the loop that waits for due runs (on the running event loop)."""
         self._task = asyncio.get_running_loop().create_task(self._loop(), name="personio-webhooks-runs")
+        if shutil.which(self.command[0]) is None:  # e.g. `meltano` when the project's venv is not on PATH
+            log.warning("the sync command %r is not on PATH: runs will fail until it is", self.command[0])
 
     async def stop(self) -> None:
         """Stop taking runs; wait for a running one (then terminate it), leave pending events to the schedules."""
