@@ -148,45 +148,13 @@ def parse_employee(
     employee_id = record.get("id")
     if not isinstance(employee_id, int) or isinstance(employee_id, bool):
         raise ValueError("has no integer id")
-    if "status" not in record:
-        raise ValueError("has no status field (is the status attribute whitelisted for the API credentials?)")
-    status = texts.text(record.get("status"), "status")
-    if status is None:
-        raise ValueError("has no status (is the status attribute whitelisted for the API credentials?)")
-    if status not in STATUSES:
-        raise ValueError(f"has an unknown status {status!r}")
-    email = (texts.text(record.get("email"), "email") or "").lower()
+    status = _status(record, texts)
     out_of_scope = rules.scope.why_out(record, rules.labels)
-    if status in statuses and out_of_scope is None:
-        if "email" not in record:
-            raise ValueError("has no email field (is the email attribute whitelisted for the API credentials?)")
-        if not email:
-            raise SkipRecord("no email in Personio; add one to sync them")
-        if not EMAIL.match(email) or "email" in texts.cleaned:
-            shown = escape_controls(repr(record.get("email")))
-            raise SkipRecord(f"the email {shown} is not a valid address; correct it in Personio to sync them")
+    email = _email(record, texts, required=status in statuses and out_of_scope is None)
     first, last = texts.text(record.get("first_name"), "first_name"), texts.text(record.get("last_name"), "last_name")
     preferred = texts.text(record.get("preferred_name"), "preferred_name")
-    full = " ".join(part for part in (first, last) if part) or None
-    try:
-        start_date, end_date = _date(record.get("hire_date")), _date(record.get("termination_date"))
-    except ValueError as exc:
-        raise ValueError(f"has an invalid date: {exc}") from None
-    built_in: dict[str, str | None] = {
-        "title": texts.text(record.get("position"), "position"),
-        "location": texts.ref_name(record.get("office"), "office"),
-        "start_date": start_date,
-        "end_date": end_date,
-    }
     unknown = set(_unknown(record, preferred))
-    for scim_name, name in BUILT_IN.items():
-        mapped = rules.mapping.override(scim_name)
-        if mapped is not None:
-            unknown.discard(name)
-            present, value = _mapped(record, mapped, rules, texts)
-            built_in[name] = value if isinstance(value, str) or value is None else None
-            if not present:
-                unknown.add(name)
+    built_in = _built_in(record, texts, rules, unknown)
     attributes, absent = _attributes(record, rules, texts)
     return Employee(
         id=employee_id,
@@ -194,7 +162,9 @@ def parse_employee(
         status=status,
         given_name=first,
         family_name=last,
-        display_name=None if "display_name" in unknown else preferred or full,
+        display_name=None
+        if "display_name" in unknown
+        else preferred or " ".join(p for p in (first, last) if p) or None,
         title=built_in["title"],
         location=built_in["location"],
         start_date=built_in["start_date"],
@@ -206,6 +176,56 @@ def parse_employee(
         attributes=attributes,
         out_of_scope=out_of_scope,
     )
+
+
+def _status(record: Mapping[str, Any], texts: _Texts) -> str:
+    """A missing status is a credential that may not read it: the input is wrong, not the employee."""
+    if "status" not in record:
+        raise ValueError("has no status field (is the status attribute whitelisted for the API credentials?)")
+    status = texts.text(record.get("status"), "status")
+    if status is None:
+        raise ValueError("has no status (is the status attribute whitelisted for the API credentials?)")
+    if status not in STATUSES:
+        raise ValueError(f"has an unknown status {status!r}")
+    return status
+
+
+def _email(record: Mapping[str, Any], texts: _Texts, *, required: bool) -> str:
+    """The lower-cased email; when the employee needs a user, a missing or malformed one is HR's to fix."""
+    email = (texts.text(record.get("email"), "email") or "").lower()
+    if not required:
+        return email
+    if "email" not in record:
+        raise ValueError("has no email field (is the email attribute whitelisted for the API credentials?)")
+    if not email:
+        raise SkipRecord("no email in Personio; add one to sync them")
+    if not EMAIL.match(email) or "email" in texts.cleaned:
+        shown = escape_controls(repr(record.get("email")))
+        raise SkipRecord(f"the email {shown} is not a valid address; correct it in Personio to sync them")
+    return email
+
+
+def _built_in(record: Mapping[str, Any], texts: _Texts, rules: Rules, unknown: set[str]) -> dict[str, str | None]:
+    """Title, location and the dates, from their usual fields or from the source the mapping gives them."""
+    try:
+        start_date, end_date = _date(record.get("hire_date")), _date(record.get("termination_date"))
+    except ValueError as exc:
+        raise ValueError(f"has an invalid date: {exc}") from None
+    built_in: dict[str, str | None] = {
+        "title": texts.text(record.get("position"), "position"),
+        "location": texts.ref_name(record.get("office"), "office"),
+        "start_date": start_date,
+        "end_date": end_date,
+    }
+    for scim_name, name in BUILT_IN.items():
+        mapped = rules.mapping.override(scim_name)
+        if mapped is not None:
+            present, value = _mapped(record, mapped, rules, texts)
+            built_in[name] = value if isinstance(value, str) else None
+            unknown.discard(name)
+            if not present:
+                unknown.add(name)
+    return built_in
 
 
 def _mapped(
@@ -295,25 +315,36 @@ def build_desired(
         desired.employees[key] = employee
         if texts.cleaned:
             desired.warnings.append(f"{employee.label}: control characters removed from {', '.join(texts.cleaned)}")
+    skips.update(_shared_emails(desired, wanted))
+    desired.errors = sorted(errors.values(), key=lambda e: (len(e.key), e.key))
+    desired.skips = [skips[key] for key in sorted(skips, key=lambda k: (len(k), k))]
+    desired.unusable = set(errors) | set(skips) | set(rejected)
+    desired.warnings.extend(missing_sources(latest.values(), rules))
+    _departments(desired, department_records)
+    return desired
+
+
+def _shared_emails(desired: Desired, wanted: frozenset[str]) -> dict[str, Skip]:
+    """Employees who share one email cannot each have a user: none of them syncs until HR separates them."""
     by_email: dict[str, list[str]] = {}
     for key, employee in desired.employees.items():
         if employee.status in wanted and employee.out_of_scope is None:
             by_email.setdefault(employee.email, []).append(key)
+    skips: dict[str, Skip] = {}
     for email, keys in by_email.items():
         if len(keys) < 2:
             continue
         labels = {k: desired.employees.pop(k).label for k in sorted(keys, key=int)}
         for key, label in labels.items():
             others = ", ".join(other for k, other in labels.items() if k != key)
-            skips[key] = Skip(
-                label,
-                f"shares the email {email} with {others}; give each person their own email in Personio to sync them",
-                key,
+            reason = (
+                f"shares the email {email} with {others}; give each person their own email in Personio to sync them"
             )
-    desired.errors = sorted(errors.values(), key=lambda e: (len(e.key), e.key))
-    desired.skips = [skips[key] for key in sorted(skips, key=lambda k: (len(k), k))]
-    desired.unusable = set(errors) | set(skips) | set(rejected)
-    desired.warnings.extend(missing_sources(latest.values(), rules))
+            skips[key] = Skip(label, reason, key)
+    return skips
+
+
+def _departments(desired: Desired, department_records: Iterable[Mapping[str, Any]]) -> None:
     for record in department_records:
         department_id = record.get("id")
         if isinstance(department_id, int):
@@ -321,4 +352,3 @@ def build_desired(
             desired.departments[department_id] = texts.text(record.get("name"), "name")
             if texts.cleaned:
                 desired.warnings.append(f"department {department_id}: control characters removed from its name")
-    return desired
