@@ -95,6 +95,14 @@ CONTRACTS: tuple[Contract, ...] = (
         ),
     ),
     Contract(
+        file="leapsome-content.json",
+        source="leapsome-openapi/leapsome-content-api-openapi.yml",
+        operations=(
+            ("/token", "get"),
+            ("/employees", "get"),
+        ),
+    ),
+    Contract(
         file="personio-v1-auth.json",
         source="personio-openapi/personio-api-docs/personio-auth-api.yaml",
         operations=(("/auth", "post"),),

@@ -1,4 +1,4 @@
-"""Leapsome SCIM API sandbox (OpenAPI 1.1.3 with Leapsome's quirks) under /scim/v1."""
+"""Leapsome SCIM API sandbox (OpenAPI 1.1.3 with Leapsome's quirks) under /scim/v1, Content API under /v1."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from sandbox.core import Knobs, SandboxApp
 
 API_TOKEN = "sandbox-scim-token"  # noqa: S105 - the sandbox's fixed, public test credential
+CONTENT_API_SECRET = "sandbox-content-api-secret"  # noqa: S105 - the Content API's `GET /v1/token?secret=`
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +53,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="refuse user text attributes longer than N characters with 400 (default: no limit)",
     )
+    parser.add_argument(
+        "--auto-invite",
+        action="store_true",
+        help="users created through SCIM are invited at once (Content API status invited, not created)",
+    )
     parser.add_argument("--empty", action="store_true", help="start without the hand-made users and team")
     parser.add_argument("--preload-users", type=int, default=0, help="add N bulk users for load tests")
     parser.add_argument("--retry-after", action="store_true", help="send Retry-After with 429 (Leapsome does not)")
@@ -73,4 +79,5 @@ def app_from_args(args: argparse.Namespace, knobs: Knobs) -> SandboxApp:
         user_groups=args.user_groups,
         page_size_cap=args.page_size_cap,
         max_text_length=args.max_text_length,
+        auto_invite=bool(args.auto_invite),
     )

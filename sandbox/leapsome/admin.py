@@ -2,18 +2,24 @@
 
 Admin requests skip auth, rate limits, faults and counters (see `sandbox.core`). Errors: `{"error"}`.
 - `GET /_admin/state`: `{users: [{id, userName, externalId, active, givenName, familyName, displayName,
-  title, photos, manager (id), additionalManagers (ids), enterprise {...}, teams (ids), version}],
+  title, photos, manager (id), additionalManagers (ids), enterprise {...}, teams (ids), version, invite,
+  status}],
   groups: [{id, displayName, externalId, members (ids), version}], options}`, in creation order.
 - `POST /_admin/users`: a hand-made user; body as a SCIM PATCH body (userName required, no domain
   check, enterprise fields and manager applied). 201 with the user's state; 409 if the userName exists.
 - `PATCH /_admin/users/{id|userName|externalId}`: edit by hand (userName optional). 200 with the state.
+- Both take `invite`: "created" | "invited" | "accepted" (the user accepted the invite and logged in),
+  what the Content API's `status` shows for an active user (`created`, `invited`, `active`). A hand-made
+  user starts "created"; an edit without `invite` keeps it.
+- `POST /_admin/content/tokens/expire`: every Content API token issued so far stops working (401), as
+  after `expiresIn`; answers `{expired: <tokens that were still valid>}`.
 - `POST /_admin/groups`: `{displayName, externalId?, members?: [id|userName|externalId]}`, no cap. 201.
 - `PATCH /_admin/groups/{id|externalId|displayName}`: `{displayName?, externalId?, members?}`; members
   replace the team's members.
 - `GET|POST /_admin/options`: `{duplicate_create: "empty"|"conflict", domains: [...], group_create_members:
   "accepted"|"ignored"|"refused", patch_response: "resource"|"no_content", user_groups:
   "listed"|"omitted"|"empty", page_size_cap: int|null, max_text_length: int|null, ignored_attributes:
-  [...]}`; POST takes any subset, validates all of it before changing anything (400 otherwise) and
+  [...], auto_invite: bool}`; POST takes any subset, validates all of it before changing anything (400 otherwise) and
   answers with every option.
 - From `sandbox.core`: `/_admin/counters`, `/_admin/counters/reset`, `/_admin/knobs`.
 """
@@ -28,7 +34,7 @@ from urllib.parse import unquote
 from sandbox.core import Handler, Request, Response
 from sandbox.leapsome import render
 from sandbox.leapsome.changes import parse_user_body
-from sandbox.leapsome.store import Group, ScimError, User
+from sandbox.leapsome.store import INVITES, Group, ScimError, User
 
 if TYPE_CHECKING:
     from sandbox.leapsome.app import LeapsomeSandbox
@@ -50,6 +56,7 @@ class LeapsomeAdmin:
             ("PATCH", "/_admin/users/{key}", self.edit_user),
             ("POST", "/_admin/groups", self.create_team),
             ("PATCH", "/_admin/groups/{key}", self.edit_team),
+            ("POST", "/_admin/content/tokens/expire", self.expire_tokens),
             ("GET", "/_admin/options", self.get_options),
             ("POST", "/_admin/options", self.set_options),
         ]
@@ -107,17 +114,23 @@ class LeapsomeAdmin:
         o = self.organisation
         if isinstance(body, dict) and isinstance(body.get("userName"), str) and o.user_by_name(body["userName"]):
             raise ScimError(409, "Username is already in use")
+        body, invite = _invite_of(body)
         changes = parse_user_body(o, None, body, domains=None)
         user = o.add_user(body["userName"])
         changes.apply(o, user)
+        user.invite = invite or user.invite
         return Response(status=201, body=render.user_state(user))
 
     def edit_user(self, body: Any, key: str) -> Response:
         user = self._person(key)
-        parse_user_body(self.organisation, user, body, domains=None, require_user_name=False).apply(
-            self.organisation, user
-        )
+        body, invite = _invite_of(body)
+        changes = parse_user_body(self.organisation, user, body, domains=None, require_user_name=False)
+        changes.apply(self.organisation, user)
+        user.invite = invite or user.invite
         return Response(body=render.user_state(user))
+
+    def expire_tokens(self, _body: Any) -> Response:
+        return Response(body={"expired": self.app.content.expire_tokens()})
 
     # -- teams --------------------------------------------------------------------------------
     def create_team(self, body: Any) -> Response:
@@ -159,3 +172,13 @@ class LeapsomeAdmin:
     def set_options(self, body: Any) -> Response:
         self.app.options.update(body)
         return Response(body=asdict(self.app.options))
+
+
+def _invite_of(body: Any) -> tuple[Any, str | None]:
+    """Split the admin-only `invite` out of a user body (the rest is a SCIM body); check its value."""
+    if not isinstance(body, dict) or "invite" not in body:
+        return body, None
+    rest = {k: v for k, v in body.items() if k != "invite"}
+    if body["invite"] not in INVITES:
+        raise ValueError(f"invite must be one of {list(INVITES)}")
+    return rest, str(body["invite"])

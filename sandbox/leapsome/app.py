@@ -78,6 +78,13 @@ plugins can be tested under every one; the defaults keep what this sandbox alway
   user attributes named here (`title`, `active`, ...) are accepted by `PATCH`/`PUT /Users` with the usual
   success answer and then dropped, as a server that silently ignores what it does not support would.
   Default: none. Only a client that reads its writes back can notice.
+- `auto_invite` (`--auto-invite`): an organisation setting rather than a reading: whether a user created
+  through SCIM (`POST /Users`) is invited at once. false (default): it starts `created` (never invited);
+  true: `invited`. Either way it stays so until an admin marks the invite accepted
+  (`PATCH /_admin/users/{id}` `{"invite": "accepted"}`). Only the Content API shows this state.
+
+The Content API (`/v1/token`, `/v1/employees`, its own secret and 20 requests/s) serves the same
+organisation: see `sandbox/leapsome/content.py`.
 
 Admin endpoints (no auth, limits, faults or counting): see `sandbox/leapsome/admin.py`.
 """
@@ -85,6 +92,7 @@ Admin endpoints (no auth, limits, faults or counting): see `sandbox/leapsome/adm
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
@@ -93,6 +101,8 @@ from sandbox.core import Handler, Knobs, Request, Response, SandboxApp, SlidingW
 from sandbox.leapsome import API_TOKEN, render
 from sandbox.leapsome.admin import LeapsomeAdmin
 from sandbox.leapsome.changes import check_user_name, parse_user_body
+from sandbox.leapsome.content import CONTENT_PREFIX, ContentApi
+from sandbox.leapsome.content import error as content_error
 from sandbox.leapsome.options import Options
 from sandbox.leapsome.seed import seed
 from sandbox.leapsome.store import Group, LeapsomeOrganisation, ScimError, User
@@ -124,6 +134,7 @@ class LeapsomeSandbox(SandboxApp):
         page_size_cap: int | None = None,
         max_text_length: int | None = None,
         ignored_attributes: list[str] | None = None,
+        auto_invite: bool = False,
     ) -> None:
         super().__init__(knobs or Knobs(retry_after=False))
         self.options = Options()
@@ -137,10 +148,13 @@ class LeapsomeSandbox(SandboxApp):
                 "page_size_cap": page_size_cap,
                 "max_text_length": max_text_length,
                 "ignored_attributes": ignored_attributes or [],
+                "auto_invite": auto_invite,
             }
         )
         self.organisation = LeapsomeOrganisation(seed=self.knobs.seed)
         self.rate = SlidingWindowLimiter(30, 1.0)
+        self.content_rate = SlidingWindowLimiter(20, 1.0)  # the Content API's own 20 requests/s
+        self._request = threading.local()  # whether the request in this thread is a Content API one
         seed(self.organisation, empty=empty, preload_users=preload_users, domain=self.options.domains[0])
         api: list[tuple[str, str, Handler]] = [
             ("GET", "/Users", self.list_users),
@@ -156,14 +170,25 @@ class LeapsomeSandbox(SandboxApp):
         ]
         for method, path, handler in api:
             self.route(method, PREFIX + path, self._guarded(handler), name=PREFIX + path)
+        self.content = ContentApi(self)
+        for method, path, handler in self.content.routes():
+            self.route(method, CONTENT_PREFIX + path, handler, name=CONTENT_PREFIX + path)
         for method, path, handler in LeapsomeAdmin(self).routes():
             self.admin(method, path, handler)
 
     # -- core hooks ------------------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        self._request.content = request.path.startswith(CONTENT_PREFIX + "/")
+        return super().handle(request)
+
     def error_response(self, status: int, message: str) -> Response:
+        if getattr(self._request, "content", False):  # a 404, 405, 429 or injected 5xx of the Content API
+            return Response(status=status, body=content_error(message))
         return Response(status=status, body=render.error(status, message))
 
     def limiters_for(self, request: Request, route_name: str) -> list[SlidingWindowLimiter]:
+        if route_name.startswith(CONTENT_PREFIX + "/"):
+            return [self.content_rate]
         return [self.rate] if route_name.startswith(PREFIX) else []
 
     def _guarded(self, handler: Callable[..., Response]) -> Handler:
@@ -274,6 +299,7 @@ class LeapsomeSandbox(SandboxApp):
             d, None, body, create=True, domains=self.options.domains, max_text=self.options.max_text_length
         )
         user = d.add_user(check_user_name(d, None, name, self.options.domains))
+        user.invite = "invited" if self.options.auto_invite else "created"
         changes.apply(d, user)
         created = render.created_user(d, user, self._base(request), groups=self.options.user_groups)
         return Response(status=201, body=created)

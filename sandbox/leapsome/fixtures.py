@@ -20,7 +20,8 @@ def leapsome_factory() -> Iterator[LeapsomeFactory]:
     Options: `duplicate_create` ("empty"|"conflict"), `domains` (list), `empty` (no seed),
     `preload_users` (int), `group_create_members` ("accepted"|"ignored"|"refused"), `patch_response`
     ("resource"|"no_content"), `user_groups` ("listed"|"omitted"|"empty"), `page_size_cap` and
-    `max_text_length` (int or None). The SCIM base URL is `server.url + "/scim/v1"`.
+    `max_text_length` (int or None), `auto_invite` (bool). The SCIM base URL is `server.url + "/scim/v1"`,
+    the Content API's `server.url + "/v1"`.
     """
     with server_pool() as serve:
 

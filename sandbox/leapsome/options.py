@@ -1,8 +1,9 @@
 """Switches for what Leapsome's SCIM spec leaves open, so the target can be tested under each reading.
 
-Besides `domains` (the organisation's email domains), each field offers the plausible readings of one
-unstated behaviour; the defaults are what the sandbox always did (and docs/design.md states). The app's
-module docstring says what each one changes.
+Besides `domains` (the organisation's email domains) and `auto_invite` (an organisation setting, not a
+reading of the spec: whether users created through SCIM are invited at once), each field offers the
+plausible readings of one unstated behaviour; the defaults are what the sandbox always did (and
+docs/design.md states). The app's module docstring says what each one changes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "user_groups": USER_GROUPS,
 }
 LIMITS = ("page_size_cap", "max_text_length")  # a positive integer, or null for none
+SWITCHES = ("auto_invite",)  # true or false
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Options:
     page_size_cap: int | None = None  # at most this many resources per list page, whatever `count` asks
     max_text_length: int | None = None  # user text attributes longer than this → 400; None: no limit
     ignored_attributes: list[str] = field(default_factory=list)  # user attributes a PATCH/PUT accepts, then drops
+    auto_invite: bool = False  # a user created through SCIM is invited at once ("invited"), else "created"
 
     def update(self, changes: Any) -> None:
         """Validate every change first, then apply them all (a refused request changes nothing)."""
@@ -50,6 +53,10 @@ class Options:
             elif key in LIMITS:
                 if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                     raise ValueError(f"{key} must be a positive integer or null")
+                checked[key] = value
+            elif key in SWITCHES:
+                if not isinstance(value, bool):
+                    raise ValueError(f"{key} must be true or false")
                 checked[key] = value
             elif key == "ignored_attributes":
                 if not isinstance(value, list) or not all(isinstance(a, str) and a for a in value):

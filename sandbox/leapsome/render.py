@@ -133,6 +133,8 @@ def user_state(u: User) -> JSON:
         "enterprise": dict(u.enterprise),
         "teams": sorted(u.teams),
         "version": u.version,
+        "invite": u.invite,
+        "status": u.status,
     }
 
 

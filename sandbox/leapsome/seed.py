@@ -22,7 +22,9 @@ def seed(
             for user_name, given, family, title in HAND_MADE_USERS:
                 user = organisation.add_user(user_name)
                 user.given_name, user.family_name, user.title = given, family, title
+                user.invite = "accepted"  # they run Leapsome: they accepted their invites long ago
                 organisation.join(team, user)
         for number in range(1, preload_users + 1):
             user = organisation.add_user(f"preloaded.user{number:06d}@{domain}")
             user.given_name, user.family_name = "Preloaded", f"User {number}"
+            user.invite = "accepted"

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 # Enterprise attributes that name a team: Leapsome puts the user in the team of that name.
 TEAM_ATTRIBUTES = ("department", "costCenter", "division")
+# A user's invite state (`User.invite`): created (never invited), invited (not accepted), accepted.
+INVITES = ("created", "invited", "accepted")
 
 
 class ScimError(Exception):
@@ -45,6 +47,18 @@ class User:
     created: float = 0.0
     modified: float = 0.0
     version: int = 1
+    invite: str = "created"  # INVITES: not invited yet, invited, or the user accepted (logged in)
+
+    @property
+    def status(self) -> str:
+        """The Content API `status`: deactivated wins; an active account is `active` only once accepted.
+
+        The SCIM spec: a reactivated user is "active again while it might be in a 'invited' or 'created'
+        state if the user never accepted an invitation before", so the invite state outlives deactivation.
+        """
+        if not self.active:
+            return "deactivated"
+        return "active" if self.invite == "accepted" else self.invite
 
     @property
     def shown_name(self) -> str:

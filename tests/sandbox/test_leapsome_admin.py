@@ -43,6 +43,7 @@ DEFAULT_OPTIONS = {
     "page_size_cap": None,
     "max_text_length": None,
     "ignored_attributes": [],
+    "auto_invite": False,
 }
 
 
