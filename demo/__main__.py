@@ -185,13 +185,20 @@ def main() -> int:
         )
         leapsome = sandboxes.start("leapsome", LEAPSOME_PORT, "--max-text-length", "255", log=WORKDIR / "leapsome.log")
         print(f"  Personio sandbox: {personio.url}    Leapsome sandbox: {leapsome.url}/scim/v1")
-        project = MeltanoProject(personio.url, leapsome.url, f"sqlite:///{WORKDIR / 'meltano.db'}")
+        reports = WORKDIR / "reports"  # the run history: each run's JSON report and HTML page
+        project = MeltanoProject(
+            personio.url,
+            leapsome.url,
+            f"sqlite:///{WORKDIR / 'meltano.db'}",
+            extra_env={"TARGET_LEAPSOME_REPORT_DIR": str(reports)},
+        )
 
         step("Installing the plugins into Meltano (meltano install)")
         project.run("install", check=True, timeout=900)
 
         step("First run: a complete snapshot of Personio into Leapsome")
         run_sync(project, "run-1")
+        print(f"  the run's report, for HR: {sorted(reports.glob('run-*.html'))[-1]}")
         first = LeapsomeView.from_state(leapsome.admin("GET", "state"))
         show(first)
 

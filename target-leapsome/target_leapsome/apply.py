@@ -4,6 +4,9 @@ Users are created first, then patched (managers need every user to exist), then 
 Leapsome ids). Within a phase writes run concurrently under the client's shared pacer. A write that
 depends on a failed one is recorded as not applied.
 
+A stop (the target got SIGTERM or SIGINT) sets `stop`: no write starts after it, the ones in flight
+finish their attempt, and every write that did not start is named in `not_started`.
+
 A user write Leapsome refuses for its data (400, or 409 for a userName in use) is a skip, not a failure:
 the value came from Personio and HR fixes it there. What depended on that user (its team membership,
 being someone's manager) is left out quietly, since the refusal already names the employee.
@@ -26,7 +29,7 @@ from target_leapsome.plan import CreateUser, Plan, TeamWrite, UpdateUser, UserRe
 from target_leapsome.scim import create_user_body, patch_user_body, team_bodies
 
 LOGGER = logging.getLogger("target-leapsome.apply")
-T = TypeVar("T")
+Labelled = TypeVar("Labelled", CreateUser, UpdateUser, TeamWrite)
 REFUSED_FOR_DATA = frozenset({400, 409})  # a user write's answer that names a problem with its values
 
 
@@ -52,6 +55,16 @@ class ApplyResult:
     verification_reads: int = 0
     # Personio ids of users whose create found an existing user without our externalId (see existing.py)
     external_id_fixes: set[str] = field(default_factory=set)
+    stopped: bool = False  # a stop came while applying
+    not_started: list[NotStarted] = field(default_factory=list)  # the writes a stop kept from starting
+
+
+@dataclass(frozen=True)
+class NotStarted:
+    """A planned write a stop kept from starting (or from finishing, for a team's later member chunks)."""
+
+    phase: str
+    subject: str
 
 
 class _Progress:
@@ -73,8 +86,15 @@ class _Progress:
 class Applier:
     """Runs one plan; worker threads record what they learn in `ids` and `result`, never in the plan."""
 
-    def __init__(self, client: LeapsomeClient, concurrency: int, progress_every: float = 10.0) -> None:
+    def __init__(
+        self,
+        client: LeapsomeClient,
+        concurrency: int,
+        progress_every: float = 10.0,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.client = client
+        self.stop = stop or threading.Event()
         self.concurrency = max(1, concurrency)
         self.progress_every = progress_every
         self.result = ApplyResult()
@@ -83,21 +103,41 @@ class Applier:
         self._lock = threading.Lock()
 
     def _run(
-        self, phase: str, items: Iterable[T], work: Callable[[T], None], failure: Callable[[T, str], Failure]
+        self,
+        phase: str,
+        items: Iterable[Labelled],
+        work: Callable[[Labelled], None],
+        failure: Callable[[Labelled, str], Failure],
     ) -> None:
         todo = list(items)
         if not todo:
             return
+        if self.stop.is_set():
+            self._not_started(phase, *(item.label for item in todo))
+            return
         progress = _Progress(phase, len(todo), self.progress_every)
         LOGGER.info("applying: %s (%d)", phase, len(todo))
+
+        def guarded(item: Labelled) -> None:
+            # checked as each write would start, so a stop costs only the writes already in flight
+            if self.stop.is_set():
+                self._not_started(phase, item.label)
+            else:
+                work(item)
+
         with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="leapsome") as pool:
-            futures = {pool.submit(work, item): item for item in todo}
+            futures = {pool.submit(guarded, item): item for item in todo}
             for future in as_completed(futures):
                 progress.step()
                 error = future.exception()
                 if error is not None:
                     message = str(error) if isinstance(error, LeapsomeError) else f"{type(error).__name__}: {error}"
                     self._failed(failure(futures[future], message))
+
+    def _not_started(self, phase: str, *subjects: str) -> None:
+        with self._lock:
+            self.result.stopped = True
+            self.result.not_started.extend(NotStarted(phase, subject) for subject in subjects)
 
     def _failed(self, failure: Failure) -> None:
         with self._lock:
@@ -181,7 +221,10 @@ class Applier:
                 members.append(member)
         bodies = team_bodies(write, members)
         team_id = write.team_id
-        for body in bodies:
+        for number, body in enumerate(bodies):
+            if number and self.stop.is_set():
+                self._not_started("write teams", f"{write.label} (members after request {number} of {len(bodies)})")
+                return
             if team_id is None:
                 created = self.client.create_group(body)
                 team_id = str(created["id"])
@@ -212,6 +255,12 @@ def _team_failure(write: TeamWrite, message: str) -> Failure:
     return Failure(write.label, message, department=write.department_id)
 
 
-def apply_plan(plan: Plan, client: LeapsomeClient, concurrency: int, progress_every: float = 10.0) -> ApplyResult:
+def apply_plan(
+    plan: Plan,
+    client: LeapsomeClient,
+    concurrency: int,
+    progress_every: float = 10.0,
+    stop: threading.Event | None = None,
+) -> ApplyResult:
     """Write the plan; never raises for a single failed write, which is in the result instead."""
-    return Applier(client, concurrency, progress_every).apply(plan)
+    return Applier(client, concurrency, progress_every, stop).apply(plan)

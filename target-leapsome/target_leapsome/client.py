@@ -77,8 +77,10 @@ class LeapsomeClient:
         max_retries: int = 5,
         timeout: float = 60.0,
         backoff: float = 0.5,
+        stop: threading.Event | None = None,
     ) -> None:
         self.base_url = check_base_url(base_url)
+        self.stop = stop  # set when the run is stopped: from then on nothing is retried
         self._token = token
         self.pacer = Pacer(max_requests_per_second)
         self.max_retries = max_retries
@@ -120,6 +122,8 @@ class LeapsomeClient:
         failures = 0
         throttled = 0
         while True:
+            if (failures or throttled) and self.stopped:
+                raise LeapsomeError(f"{method} {path}: not retried: the run was stopped")
             self.pacer.wait()
             with self._stats_lock:
                 self.requests += 1
@@ -150,14 +154,25 @@ class LeapsomeClient:
                 continue
             return response
 
+    @property
+    def stopped(self) -> bool:
+        """A stop was asked for: a write in flight finishes its attempt, but is not retried."""
+        return self.stop is not None and self.stop.is_set()
+
     def _retry_or_raise(self, method: str, path: str, failures: int, what: str) -> None:
+        if self.stopped:
+            raise LeapsomeError(f"{method} {path}: {what}; not retried: the run was stopped")
         if failures > self.max_retries:
             raise LeapsomeError(f"{method} {path} failed after {failures} attempts: {what}")
         with self._stats_lock:
             self.retries += 1
         delay = self.backoff * (2 ** (failures - 1))
         LOGGER.info("%s %s: %s, retry %d of %d in %.1fs", method, path, what, failures, self.max_retries, delay)
-        time.sleep(delay)
+        if self.stop is not None:
+            if self.stop.wait(delay):  # a stop ends the back-off early
+                raise LeapsomeError(f"{method} {path}: {what}; not retried: the run was stopped")
+        else:
+            time.sleep(delay)
 
     def _json(self, method: str, path: str, response: requests.Response, ok: tuple[int, ...] = (200, 201)) -> Any:
         if response.status_code not in ok:

@@ -1,18 +1,29 @@
-"""One reconciliation: read Leapsome, plan against the input, guard, apply (unless dry run), verify, report."""
+"""One reconciliation: read Leapsome, plan against the input, guard, apply (unless dry run), verify, report.
+
+Every run ends in `finish`: the summary in the log (also as one structured event), the JSON report and its
+HTML page, the run history and the notification. A stop (`stop` set by the target's signal handler) keeps
+any further write from starting and skips the read-back, and the report says what was and was not done.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+from target_leapsome import notify
 from target_leapsome.apply import ApplyResult, Failure, apply_plan
-from target_leapsome.client import LeapsomeClient
+from target_leapsome.client import LeapsomeClient, LeapsomeError
 from target_leapsome.desired import Desired, RecordError, build_desired
 from target_leapsome.models import LeapsomeState
+from target_leapsome.plan import Plan
 from target_leapsome.planner import PlanOptions, limit_violation, plan_sync
 from target_leapsome.report import RunReport
+from target_leapsome.runs import previous_report, write_reports
 from target_leapsome.scim import parse_team, parse_user
 from target_leapsome.settings import Settings
 from target_leapsome.verify import unconfirmed, without
@@ -56,17 +67,38 @@ def reconcile(
     complete: bool,
     input_errors: Sequence[RecordError],
     logger: logging.Logger,
+    stop: threading.Event | None = None,
+    stop_name: Callable[[], str | None] = lambda: None,
 ) -> RunReport:
-    """Run the sync once; never raises for a bad record or a failed write (they are in the report)."""
+    """Run the sync once; never raises for a bad record, a failed write or a stop (they are in the report).
+
+    `stop_name` names the signal behind a set `stop` (SIGTERM, SIGINT) for the report.
+    """
+    started_at = datetime.now(UTC)
     started = time.monotonic()
+    stop = stop or threading.Event()
     client = LeapsomeClient(
         settings.base_url,
         settings.api_token,
         max_requests_per_second=settings.max_requests_per_second,
         max_retries=settings.max_retries,
         timeout=settings.request_timeout,
+        stop=stop,
     )
-    state = read_state(client)
+    try:
+        state = read_state(client)
+    except LeapsomeError as exc:
+        report = RunReport(
+            plan=Plan(),
+            result=None,
+            record_errors=list(input_errors),
+            dry_run=settings.dry_run,
+            complete_snapshot=complete,
+            error=f"could not read Leapsome ({exc}); nothing was written",
+            stopped=stop_name() or "a stop request" if stop.is_set() else None,
+            stopped_before="stopped while reading Leapsome: nothing was written" if stop.is_set() else None,
+        )
+        return finish(report, settings, logger, client=client, started_at=started_at, started=started)
     logger.info(
         "read Leapsome: %d users, %d teams in %d requests; input: %d employees (%s), %d departments",
         len(state.users),
@@ -88,12 +120,16 @@ def reconcile(
     plan = plan_sync(desired, state, options)
     refused = limit_violation(plan, settings.max_deactivations, settings.max_deactivation_share)
     result: ApplyResult | None = None
+    stopped_before = None
     if refused:
         logger.error("refusing to apply the plan: %s", refused)
+    elif stop.is_set():
+        stopped_before = "stopped after reading Leapsome and planning, before any write: nothing was written"
     elif not settings.dry_run and not plan.is_empty():
         logger.info("applying %d planned writes", plan.write_count)
-        result = apply_plan(plan, client, settings.concurrency, settings.progress_interval)
-        check_result(result, desired, options, client)
+        result = apply_plan(plan, client, settings.concurrency, settings.progress_interval, stop)
+        if not stop.is_set():
+            check_result(result, desired, options, client)
     elif not settings.dry_run:
         result = ApplyResult()
     report = RunReport(
@@ -104,16 +140,71 @@ def reconcile(
         complete_snapshot=complete,
         refused=refused,
         warnings=desired.warnings,
+        stopped=stop_name() or "a stop request" if stop.is_set() else None,
+        stopped_before=stopped_before,
     )
-    level = logging.INFO if settings.dry_run or refused else logging.DEBUG
+    return finish(report, settings, logger, client=client, started_at=started_at, started=started)
+
+
+def stopped_while_reading(settings: Settings, signal_name: str, logger: logging.Logger) -> RunReport:
+    """The report of a run stopped before all input had arrived: Leapsome was neither read nor written."""
+    report = RunReport(
+        plan=Plan(),
+        result=None,
+        record_errors=[],
+        dry_run=settings.dry_run,
+        complete_snapshot=False,
+        stopped=signal_name,
+        stopped_before="stopped while the input from tap-personio was arriving: Leapsome was neither read nor "
+        "written, no state was emitted, and the next run starts from the same bookmark",
+    )
+    return finish(report, settings, logger, client=None, started_at=datetime.now(UTC), started=time.monotonic())
+
+
+def finish(
+    report: RunReport,
+    settings: Settings,
+    logger: logging.Logger,
+    *,
+    client: LeapsomeClient | None,
+    started_at: datetime,
+    started: float,
+) -> RunReport:
+    """Summary lines, the structured summary event, the reports on disk, the notification."""
+    report.started_at = started_at.isoformat(timespec="seconds")
+    report.duration_seconds = time.monotonic() - started
+    report.requests = client.requests if client else 0
+    level = logging.INFO if settings.dry_run or report.refused else logging.DEBUG
     for action in report.to_json()["actions"]:
         logger.log(level, "plan: %s %s %s", action["action"], action["subject"], action.get("changes", ""))
-    for level, line in report.summary_lines():
-        logger.log(level, "%s", line)
-    logger.info(
-        "Leapsome requests: %d (%d retried) in %.1fs", client.requests, client.retries, time.monotonic() - started
-    )
-    if settings.report_path:
-        report.write(settings.report_path)
-        logger.info("report written to %s", settings.report_path)
+    for line_level, line in report.summary_lines():
+        logger.log(line_level, "%s", line)
+    if client:
+        logger.info(
+            "Leapsome requests: %d (%d retried) in %.1fs", client.requests, client.retries, report.duration_seconds
+        )
+    event = report.summary_event()
+    logger.info("%s", json.dumps(event, sort_keys=True), extra={"run_summary": event})
+    data = report.to_json()
+    previous = previous_report(settings.report_dir)
+    where: str | None = None
+    try:
+        written = write_reports(
+            data,
+            report_path=settings.report_path,
+            report_dir=settings.report_dir,
+            keep=settings.report_history,
+            started=started_at,
+        )
+    except OSError as exc:
+        logger.error("report not written: %s", exc)
+    else:
+        for path in written.files:
+            logger.info("report written to %s", path)
+        where = str(written.page) if written.page else None
+    if settings.notify_webhook_url:
+        reason = notify.reason_to_notify(settings.notify_on, data, previous)
+        if reason:
+            logger.info("notifying the webhook: %s", reason)
+            notify.send(settings.notify_webhook_url, notify.message(data, previous, where), logger)
     return report

@@ -5,7 +5,8 @@ skipped employee is named once. "writes" counts only requests Leapsome accepted,
 verification says whether they are all in place.
 
 Built only from the plan, the apply result and the record errors, never from the configuration, so
-no secret can reach it.
+no secret can reach it. The HTML page (report_html.py) and the notification (notify.py) are built from
+`to_json()` alone, so they show exactly what the JSON shows.
 """
 
 from __future__ import annotations
@@ -59,6 +60,12 @@ class RunReport:
     refused: str | None = None  # why the plan was not applied (deactivation limit)
     warnings: list[str] = field(default_factory=list)  # input repaired on the way (control characters)
     counts: dict[str, int] = field(default_factory=dict)
+    stopped: str | None = None  # the signal that stopped the run (SIGTERM, SIGINT)
+    stopped_before: str | None = None  # what a stop before applying kept from happening, in words
+    error: str | None = None  # why the run could not plan at all (Leapsome could not be read)
+    started_at: str = ""  # ISO 8601, UTC
+    duration_seconds: float = 0.0
+    requests: int = 0  # Leapsome requests, reads and writes
 
     def __post_init__(self) -> None:
         kinds: Counter[str] = Counter()
@@ -97,10 +104,29 @@ class RunReport:
     def failed(self) -> bool:
         """The sync itself did not do its job: input it could not read, writes that did not take."""
         result = self.result
-        return bool(self.record_errors or (result and (result.failures or result.unconfirmed)))
+        return bool(self.error or self.record_errors or (result and (result.failures or result.unconfirmed)))
+
+    @property
+    def outcome(self) -> str:
+        """One word for the run, the first that applies: stopped, refused, failed, dry_run, skips, succeeded."""
+        if self.stopped:
+            return "stopped"
+        if self.refused:
+            return "refused"
+        if self.failed:
+            return "failed"
+        if self.dry_run:
+            return "dry_run"
+        return "skips" if self.skips else "succeeded"
+
+    @property
+    def not_started(self) -> list[dict[str, str]]:
+        return [{"phase": n.phase, "subject": n.subject} for n in (self.result.not_started if self.result else [])]
 
     @property
     def mode(self) -> str:
+        if self.stopped:
+            return f"stopped by {self.stopped}"
         if self.dry_run:
             return "dry run (nothing written)"
         if self.refused:
@@ -143,7 +169,39 @@ class RunReport:
             )
         if self.refused:
             lines.append((logging.ERROR, f"refused: {self.refused}"))
+        if self.error:
+            lines.append((logging.ERROR, f"could not sync: {self.error}"))
+        if self.stopped:
+            lines.append((logging.WARNING, f"stopped by {self.stopped}: {self.stop_in_words()}"))
+            lines.extend((logging.WARNING, f"not started: {n['phase']}: {n['subject']}") for n in self.not_started)
         return lines
+
+    def stop_in_words(self) -> str:
+        """What a stop left done and undone; the next run plans again and does the rest."""
+        if self.stopped_before:
+            return self.stopped_before
+        writes = self.result.writes if self.result else 0
+        return (
+            f"{writes} writes were done, {len(self.not_started)} planned writes did not start; no state was "
+            "emitted, so the next run plans again and does the rest; the read-back was not run"
+        )
+
+    def summary_event(self) -> dict[str, Any]:
+        """The end of the run as one structured event, for log aggregation and alerting."""
+        return {
+            "event": "target_leapsome_run",
+            "outcome": self.outcome,
+            "dry_run": self.dry_run,
+            "complete_snapshot": self.complete_snapshot,
+            "started_at": self.started_at,
+            "duration_seconds": round(self.duration_seconds, 3),
+            "counts": dict(self.counts),
+            "planned_writes": self.plan.write_count,
+            "writes": self.result.writes if self.result else 0,
+            "not_started": len(self.not_started),
+            "requests": self.requests,
+            "stopped_by": self.stopped,
+        }
 
     def plan_in_words(self) -> str:
         """The plan as a person checks it before applying: "adopt 180 users, deactivate 3 users, ..."."""
@@ -179,7 +237,11 @@ class RunReport:
             actions.append(action)
         actions.extend(write.to_json() for write in self.plan.team_writes)
         return {
+            "outcome": self.outcome,
             "mode": self.mode,
+            "dry_run": self.dry_run,
+            "started_at": self.started_at,
+            "duration_seconds": round(self.duration_seconds, 3),
             "complete_snapshot": self.complete_snapshot,
             "counts": self.counts,
             "planned_writes": self.plan.write_count,
@@ -201,13 +263,20 @@ class RunReport:
             if self.result
             else None,
             "refused": self.refused,
+            "error": self.error,
+            "stopped": {"signal": self.stopped, "what": self.stop_in_words(), "not_started": self.not_started}
+            if self.stopped
+            else None,
             "warnings": self.warnings,
         }
 
     def write(self, path: str) -> None:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+        write_json(Path(path), self.to_json())
+
+
+def write_json(target: Path, data: dict[str, Any]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
 
 
 def _reason_kind(reason: str) -> str:

@@ -104,6 +104,34 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         default=10,
         description="Seconds between progress lines while applying a long plan.",
     ),
+    th.Property(
+        "report_dir",
+        th.StringType,
+        description="Folder for the run history: each run writes a timestamped JSON report and an HTML page "
+        "a person can open (outcome, skipped employees and what to fix in Personio, every change with "
+        "before and after, failed writes, the read-back). Also the reference for notifications about "
+        "changed skips.",
+    ),
+    th.Property(
+        "report_history",
+        th.IntegerType,
+        default=30,
+        description="How many runs `report_dir` keeps (JSON and HTML each); older ones are removed.",
+    ),
+    th.Property(
+        "notify_webhook_url",
+        th.StringType,
+        secret=True,
+        description='An incoming-webhook URL (Slack, Microsoft Teams: `{"text": ...}`) for a short message '
+        "with the counts and where the report is. It embeds a token: a secret, never logged.",
+    ),
+    th.Property(
+        "notify_on",
+        th.StringType(allowed_values=["failures", "changes", "always"]),
+        default="failures",
+        description="When to notify: `failures` (the run failed or was stopped), `changes` (also when the "
+        "set of skipped employees differs from the previous run's in `report_dir`), `always` (every run).",
+    ),
 ).to_dict()
 
 # Every setting that has a default, with it: the schema's own, never restated.
@@ -130,6 +158,10 @@ class Settings:
     allow_failures: bool
     fail_on_skips: bool
     progress_interval: float
+    report_dir: str | None
+    report_history: int
+    notify_webhook_url: str | None = field(repr=False)  # embeds a token
+    notify_on: str
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -154,6 +186,10 @@ class Settings:
             allow_failures=bool(given["allow_failures"]),
             fail_on_skips=bool(given["fail_on_skips"]),
             progress_interval=float(given["progress_interval"]),
+            report_dir=given.get("report_dir") or None,
+            report_history=int(given["report_history"]),
+            notify_webhook_url=given.get("notify_webhook_url") or None,
+            notify_on=str(given["notify_on"] or DEFAULTS["notify_on"]),
         )
         errors = settings.problems()
         if errors:
@@ -171,4 +207,11 @@ class Settings:
             errors.append("max_deactivation_share: must be 0 or more")
         if self.concurrency < 1:
             errors.append("concurrency: must be 1 or more")
+        if self.report_history < 1:
+            errors.append("report_history: must be 1 or more")
+        if self.notify_webhook_url:
+            try:
+                check_base_url(self.notify_webhook_url)
+            except ValueError:  # its message repeats the URL, a secret
+                errors.append("notify_webhook_url: must be an https URL (plain http only to a loopback host)")
         return errors

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import typing as t
+from types import FrameType
 
 from singer_sdk.helpers.capabilities import PluginCapabilities
 from singer_sdk.sinks import Sink
@@ -13,9 +14,10 @@ from singer_sdk.target_base import Target
 
 from target_leapsome.compat import override
 from target_leapsome.desired import RecordError
-from target_leapsome.reconcile import reconcile
+from target_leapsome.reconcile import reconcile, stopped_while_reading
 from target_leapsome.settings import CONFIG_SCHEMA, Settings
 from target_leapsome.sinks import CollectingSink, DepartmentsSink, EmployeesSink, UnknownStreamSink
+from target_leapsome.stopping import StopSwitch
 
 SINKS: dict[str, type[CollectingSink]] = {"employees": EmployeesSink, "departments": DepartmentsSink}
 
@@ -42,6 +44,29 @@ class TargetLeapsome(Target):
         self._may_emit_state = False
         self._collecting: list[Sink] = []
         self.settings = Settings.from_config(self.config)
+        self.stop_switch = StopSwitch()
+
+    @override
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """SIGTERM or SIGINT: stop as stopping.py says, instead of the SDK's drain, state and exit 0."""
+        stop = getattr(self, "stop_switch", None)
+        if stop is None:  # still starting: nothing read, nothing written
+            raise SystemExit(128 + signum)
+        first = stop.request(signum)
+        if stop.phase == "input":
+            self.logger.error("stopped by %s while the input was arriving: Leapsome not read or written", stop.name)
+            stopped_while_reading(self.settings, stop.name or "a signal", self.logger)
+            self.logger.error("target-leapsome stopped by %s; no state emitted; exit %d", stop.name, stop.exit_code)
+            raise SystemExit(stop.exit_code)
+        if stop.phase == "reconciling":
+            self.logger.warning(
+                "%s %s: no new write starts; writes in flight finish (each within request_timeout, %.0f s)",
+                stop.name,
+                "received" if first else "received again",
+                self.settings.request_timeout,
+            )
+            return
+        self.logger.warning("%s received after the sync finished: finishing normally", stop.name)
 
     @override
     def get_sink(
@@ -90,10 +115,31 @@ class TargetLeapsome(Target):
             self._may_emit_state = not settings.dry_run
             super().process_endofpipe()
             return
+        self.stop_switch.phase = "reconciling"
         report = reconcile(
-            settings, employees, departments, complete=complete, input_errors=input_errors, logger=self.logger
+            settings,
+            employees,
+            departments,
+            complete=complete,
+            input_errors=input_errors,
+            logger=self.logger,
+            stop=self.stop_switch.event,
+            stop_name=lambda: self.stop_switch.name,
         )
+        self.stop_switch.phase = "finishing"
+        if report.stopped:
+            self._may_emit_state = False
+            super().process_endofpipe()
+            self.logger.error(
+                "target-leapsome stopped by %s: %s; no state emitted; exit %d",
+                report.stopped,
+                report.stop_in_words(),
+                self.stop_switch.exit_code,
+            )
+            raise SystemExit(self.stop_switch.exit_code)
         problems = []
+        if report.error:
+            problems.append(report.error)
         if report.refused:
             problems.append(report.refused)
         if report.record_errors:
