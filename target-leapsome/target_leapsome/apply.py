@@ -196,7 +196,11 @@ class Applier:
                 update = replace(update, set_manager=False, manager=None, changes=changes)
             elif manager_id is None:
                 raise LeapsomeError("manager not set: the manager's user could not be created")
-        body = patch_user_body(update, manager_id)
+        additional = None
+        if update.additional_managers is not None:
+            resolved = (self._resolve(ref) for ref in update.additional_managers)
+            additional = [found for found in resolved if found is not None]  # one refused stays out
+        body = patch_user_body(update, manager_id, additional)
         body.update(external_id_body(update.ref, self.result.external_id_fixes))
         try:
             self.client.patch_user(user_id, body)

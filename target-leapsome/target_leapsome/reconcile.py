@@ -18,7 +18,8 @@ from typing import Any
 from target_leapsome import notify
 from target_leapsome.apply import ApplyResult, Failure, apply_plan
 from target_leapsome.client import LeapsomeClient, LeapsomeError
-from target_leapsome.desired import Desired, RecordError, build_desired
+from target_leapsome.desired import Desired, RecordError, Rules, build_desired
+from target_leapsome.invites import ContentApiClient, read_pending_invites
 from target_leapsome.models import LeapsomeState
 from target_leapsome.plan import Plan
 from target_leapsome.planner import PlanOptions, limit_violation, plan_sync
@@ -59,10 +60,21 @@ def check_result(result: ApplyResult, desired: Desired, options: PlanOptions, cl
     result.verification_reads = client.requests - reads
 
 
+def attribute_labels(definitions: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Custom attribute label -> the name records use for it (tap-personio's `employee_attributes` stream)."""
+    labels = {}
+    for definition in definitions:
+        label, name = definition.get("label"), definition.get("column_name") or definition.get("key")
+        if isinstance(label, str) and isinstance(name, str):
+            labels[label] = name
+    return labels
+
+
 def reconcile(
     settings: Settings,
     employees: Sequence[Mapping[str, Any]],
     departments: Sequence[Mapping[str, Any]],
+    attributes: Sequence[Mapping[str, Any]] = (),
     *,
     complete: bool,
     input_errors: Sequence[RecordError],
@@ -70,80 +82,151 @@ def reconcile(
     stop: threading.Event | None = None,
     stop_name: Callable[[], str | None] = lambda: None,
 ) -> RunReport:
-    """Run the sync once; never raises for a bad record, a failed write or a stop (they are in the report).
+    """Read Leapsome, make the input the desired population, plan, guard, apply, verify, report: once.
 
-    `stop_name` names the signal behind a set `stop` (SIGTERM, SIGINT) for the report.
+    Never raises for a bad record, a failed write or a stop; `stop_name` names a stop's signal for the report.
     """
-    started_at = datetime.now(UTC)
-    started = time.monotonic()
+    started_at, started = datetime.now(UTC), time.monotonic()
     stop = stop or threading.Event()
     client = LeapsomeClient(
-        settings.base_url,
-        settings.api_token,
-        max_requests_per_second=settings.max_requests_per_second,
-        max_retries=settings.max_retries,
-        timeout=settings.request_timeout,
-        stop=stop,
-    )
+        settings.base_url, settings.api_token, max_requests_per_second=settings.max_requests_per_second,
+        max_retries=settings.max_retries, timeout=settings.request_timeout, stop=stop,
+    )  # fmt: skip
     try:
         state = read_state(client)
     except LeapsomeError as exc:
-        report = RunReport(
-            plan=Plan(),
-            result=None,
-            record_errors=list(input_errors),
-            dry_run=settings.dry_run,
-            complete_snapshot=complete,
-            error=f"could not read Leapsome ({exc}); nothing was written",
-            stopped=stop_name() or "a stop request" if stop.is_set() else None,
-            stopped_before="stopped while reading Leapsome: nothing was written" if stop.is_set() else None,
-        )
+        stopped = stop_name() or "a stop request" if stop.is_set() else None
+        report = _unreadable(settings, exc, input_errors, complete, stopped)
         return finish(report, settings, logger, client=client, started_at=started_at, started=started)
+    complete = _still_complete(complete, input_errors, logger)
+    _log_input(
+        logger, state=state, client=client, employees=len(employees), departments=len(departments), complete=complete
+    )
+    desired = _desired(
+        settings, employees=employees, departments=departments, attributes=attributes, complete=complete,
+        input_errors=input_errors, logger=logger,
+    )  # fmt: skip
+    options = PlanOptions(statuses=frozenset(settings.statuses), out_of_scope=settings.scope.out_of_scope)
+    plan = plan_sync(desired, state, options)
+    refused = limit_violation(plan, settings.max_deactivations, settings.max_deactivation_share)
+    result, stopped_before = _apply(
+        settings, plan, refused=refused, desired=desired, options=options, client=client, stop=stop, logger=logger
+    )
+    report = RunReport(
+        plan=plan, result=result, record_errors=[*input_errors, *desired.errors], dry_run=settings.dry_run,
+        complete_snapshot=complete, refused=refused, warnings=desired.warnings,
+        stopped=stop_name() or "a stop request" if stop.is_set() else None, stopped_before=stopped_before,
+        pending_invites=_pending_invites(settings, client, logger) if not stop.is_set() else None,
+    )  # fmt: skip
+    return finish(report, settings, logger, client=client, started_at=started_at, started=started)
+
+
+def _unreadable(
+    settings: Settings, error: LeapsomeError, input_errors: Sequence[RecordError], complete: bool, stopped: str | None
+) -> RunReport:
+    """The report of a run that could not read Leapsome: nothing planned, nothing written."""
+    return RunReport(
+        plan=Plan(),
+        result=None,
+        record_errors=list(input_errors),
+        dry_run=settings.dry_run,
+        complete_snapshot=complete,
+        error=f"could not read Leapsome ({error}); nothing was written",
+        stopped=stopped,
+        stopped_before="stopped while reading Leapsome: nothing was written" if stopped else None,
+    )
+
+
+def _still_complete(complete: bool, input_errors: Sequence[RecordError], logger: logging.Logger) -> bool:
+    """A record that could not even be keyed: absence can no longer mean "gone from Personio"."""
+    rejected = {error.key for error in input_errors if error.stream == "employees"}
+    if complete and any(not key.isdigit() for key in rejected):
+        logger.warning("an employees record without a usable id: nobody is deactivated for being absent this run")
+        return False
+    return complete
+
+
+def _log_input(
+    logger: logging.Logger,
+    *,
+    state: LeapsomeState,
+    client: LeapsomeClient,
+    employees: int,
+    departments: int,
+    complete: bool,
+) -> None:
     logger.info(
         "read Leapsome: %d users, %d teams in %d requests; input: %d employees (%s), %d departments",
         len(state.users),
         len(state.teams),
         client.requests,
-        len(employees),
+        employees,
         "complete snapshot" if complete else "incremental",
-        len(departments),
+        departments,
     )
+
+
+def _desired(
+    settings: Settings,
+    *,
+    employees: Sequence[Mapping[str, Any]],
+    departments: Sequence[Mapping[str, Any]],
+    attributes: Sequence[Mapping[str, Any]],
+    complete: bool,
+    input_errors: Sequence[RecordError],
+    logger: logging.Logger,
+) -> Desired:
+    """The input as the population Leapsome should hold, through the mapping and the scope."""
     rejected = {error.key for error in input_errors if error.stream == "employees"}
-    if complete and any(not key.isdigit() for key in rejected):
-        # someone's record could not even be keyed: absence can no longer mean "gone from Personio"
-        logger.warning("an employees record without a usable id: nobody is deactivated for being absent this run")
-        complete = False
-    desired = build_desired(employees, departments, settings.statuses, complete=complete, rejected=rejected)
+    rules = Rules(mapping=settings.mapping, scope=settings.scope, labels=attribute_labels(attributes))
+    desired = build_desired(
+        employees, departments, settings.statuses, complete=complete, rejected=rejected, rules=rules
+    )
     for warning in desired.warnings:
         logger.warning("%s", warning)
-    options = PlanOptions(statuses=frozenset(settings.statuses))
-    plan = plan_sync(desired, state, options)
-    refused = limit_violation(plan, settings.max_deactivations, settings.max_deactivation_share)
-    result: ApplyResult | None = None
-    stopped_before = None
+    return desired
+
+
+def _apply(
+    settings: Settings,
+    plan: Plan,
+    *,
+    refused: str | None,
+    desired: Desired,
+    options: PlanOptions,
+    client: LeapsomeClient,
+    stop: threading.Event,
+    logger: logging.Logger,
+) -> tuple[ApplyResult | None, str | None]:
+    """Write the plan (unless refused, a dry run or stopped) and prove it; None when nothing was applied."""
     if refused:
         logger.error("refusing to apply the plan: %s", refused)
-    elif stop.is_set():
-        stopped_before = "stopped after reading Leapsome and planning, before any write: nothing was written"
-    elif not settings.dry_run and not plan.is_empty():
-        logger.info("applying %d planned writes", plan.write_count)
-        result = apply_plan(plan, client, settings.concurrency, settings.progress_interval, stop)
-        if not stop.is_set():
-            check_result(result, desired, options, client)
-    elif not settings.dry_run:
-        result = ApplyResult()
-    report = RunReport(
-        plan=plan,
-        result=result,
-        record_errors=[*input_errors, *desired.errors],
-        dry_run=settings.dry_run,
-        complete_snapshot=complete,
-        refused=refused,
-        warnings=desired.warnings,
-        stopped=stop_name() or "a stop request" if stop.is_set() else None,
-        stopped_before=stopped_before,
-    )
-    return finish(report, settings, logger, client=client, started_at=started_at, started=started)
+        return None, None
+    if stop.is_set():
+        return None, "stopped after reading Leapsome and planning, before any write: nothing was written"
+    if settings.dry_run:
+        return None, None
+    if plan.is_empty():
+        return ApplyResult(), None
+    logger.info("applying %d planned writes", plan.write_count)
+    result = apply_plan(plan, client, settings.concurrency, settings.progress_interval, stop)
+    if not stop.is_set():
+        check_result(result, desired, options, client)
+    return result, None
+
+
+def _pending_invites(settings: Settings, scim: LeapsomeClient, logger: logging.Logger) -> list[str] | None:
+    """Synced users who have not accepted their invitation, when a Content API secret is set; never fails a run."""
+    if not settings.content_api_secret:
+        return None
+    content = ContentApiClient(settings.content_base_url, settings.content_api_secret, timeout=settings.request_timeout)
+    try:
+        return [pending.label for pending in read_pending_invites(scim, content)]
+    except LeapsomeError as exc:
+        logger.warning("could not list pending invitations through the Content API: %s", exc)
+        return None
+    finally:
+        content.close()
 
 
 def stopped_while_reading(settings: Settings, signal_name: str, logger: logging.Logger) -> RunReport:

@@ -43,6 +43,7 @@ SUMMARY_KEYS = (
     "teams_emptied",
     "memberships_changed",
     "managers_who_left",
+    "out_of_scope",
     "skipped",
     "record_errors",
     "failed_writes",
@@ -66,6 +67,7 @@ class RunReport:
     started_at: str = ""  # ISO 8601, UTC
     duration_seconds: float = 0.0
     requests: int = 0  # Leapsome requests, reads and writes
+    pending_invites: list[str] | None = None  # synced users who never accepted (needs content_api_secret)
 
     def __post_init__(self) -> None:
         kinds: Counter[str] = Counter()
@@ -89,6 +91,7 @@ class RunReport:
             "teams_emptied": teams["emptied"],
             "memberships_changed": sum(len(w.added) + len(w.removed) for w in self.plan.team_writes),
             "managers_who_left": sum(1 for n in self.plan.notices if n.key is not None),
+            "out_of_scope": len(self.plan.out_of_scope),
             "skipped": len(self.skips),
             "record_errors": len(self.record_errors),
             "failed_writes": len(self.result.failures) if self.result else 0,
@@ -160,6 +163,23 @@ class RunReport:
         lines.extend(
             (logging.WARNING, f"to look at: {notice.subject}: {notice.reason}") for notice in self.plan.notices
         )
+        lines.extend((logging.INFO, f"{out.subject}: {out.reason}") for out in self.plan.out_of_scope)
+        if self.pending_invites:
+            lines.append(
+                (
+                    logging.INFO,
+                    f"{len(self.pending_invites)} synced users have not accepted their Leapsome invitation yet "
+                    "(listed in the report)",
+                )
+            )
+        if self.counts["created"]:
+            lines.append(
+                (
+                    logging.INFO,
+                    f"{self.counts['created']} new users: they can sign in once invited; this sync sends no "
+                    "invitations (see the README, Invites)",
+                )
+            )
         lines.extend((logging.ERROR, f"record error: {error}") for error in self.record_errors)
         if result:
             lines.extend((logging.ERROR, f"failed: {f.subject}: {f.message}") for f in result.failures)
@@ -220,6 +240,7 @@ class RunReport:
             (counts["teams_renamed"], "rename {} teams"),
             (counts["teams_emptied"], "empty {} teams of departments gone from Personio"),
             (counts["memberships_changed"], "change {} team memberships"),
+            (counts["out_of_scope"], "leave {} employees out of scope"),
             (counts["skipped"], "skip {} (see the skipped lines)"),
         ]
         said = [text.format(n) for n, text in phrases if n]
@@ -250,6 +271,10 @@ class RunReport:
             "plan": self.plan_in_words(),
             "skipped": [{"subject": s.subject, "reason": s.reason, "employee": s.key} for s in self.skips],
             "to_look_at": [{"subject": n.subject, "reason": n.reason, "employee": n.key} for n in self.plan.notices],
+            "pending_invites": self.pending_invites,
+            "out_of_scope": [
+                {"subject": o.subject, "reason": o.reason, "employee": o.key} for o in self.plan.out_of_scope
+            ],
             "record_errors": [
                 {"stream": e.stream, "key": e.key, "subject": e.label, "error": e.message} for e in self.record_errors
             ],

@@ -16,6 +16,8 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from target_leapsome.client import check_base_url
+from target_leapsome.mapping import AttributeMapping, parse_mapping
+from target_leapsome.scope import Scope, parse_scope
 
 CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
     th.Property(
@@ -99,6 +101,39 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         "emitted; use it to keep the job red while HR data has problems.",
     ),
     th.Property(
+        "attribute_mapping",
+        th.CustomType({"type": ["object", "null"]}),
+        description="More Leapsome user fields from Personio: an object of Leapsome field -> Personio source "
+        '(`{"level": {"source": "custom:Seniority", "values": {"Senior": "L3"}}}` or '
+        '`{"employmentType": "employment_type"}`). Fields: title, location, startDate, endDate (give them '
+        "another source), level, gender, birthday, employmentType, division, costCenter, additionalManagers "
+        "(Personio ids), and Leapsome custom attributes by their attribute id. Sources: a field of the "
+        "employees stream (`office.name`, `cost_centers.0.name`) or a Personio custom attribute "
+        "(`custom:<key or label>`). See the README.",
+    ),
+    th.Property(
+        "scope",
+        th.CustomType({"type": ["object", "null"]}),
+        description='Who gets a Leapsome user: `{"include": [[clause, ...], ...], "exclude": [...], '
+        '"out_of_scope": "deactivate"|"leave"}`; a clause is `{"field": "department.name", '
+        '"equals": "Sales"}` (or `in` a list, or `present` true/false). Clauses of a rule are ANDed, '
+        "rules ORed; an employee out of scope gets no user and a synced one is deactivated (or left alone). "
+        "See the README.",
+    ),
+    th.Property(
+        "content_api_secret",
+        th.StringType,
+        secret=True,
+        description="Optional Leapsome Content API secret (API Access > Create API Secret; not the SCIM "
+        "token). With it, every run reports the synced users who have not accepted their invitation yet.",
+    ),
+    th.Property(
+        "content_base_url",
+        th.StringType,
+        default="https://api.leapsome.com/v1",
+        description="The Content API base URL. Plain http is accepted only for loopback hosts.",
+    ),
+    th.Property(
         "progress_interval",
         th.NumberType,
         default=10,
@@ -162,6 +197,10 @@ class Settings:
     report_history: int
     notify_webhook_url: str | None = field(repr=False)  # embeds a token
     notify_on: str
+    content_api_secret: str | None = field(default=None, repr=False)  # a secret
+    content_base_url: str = "https://api.leapsome.com/v1"
+    mapping: AttributeMapping = field(default_factory=AttributeMapping)
+    scope: Scope = field(default_factory=Scope)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -171,6 +210,7 @@ class Settings:
         `statuses` (no statuses would deactivate everyone); an empty `report_path` means no report.
         """
         given = {**DEFAULTS, **{name: value for name, value in config.items() if value is not None}}
+        rules, rule_errors = _rules(given)
         settings = cls(
             api_token=str(config["api_token"]),
             base_url=str(given["base_url"] or DEFAULTS["base_url"]),
@@ -190,8 +230,11 @@ class Settings:
             report_history=int(given["report_history"]),
             notify_webhook_url=given.get("notify_webhook_url") or None,
             notify_on=str(given["notify_on"] or DEFAULTS["notify_on"]),
+            content_api_secret=given.get("content_api_secret") or None,
+            content_base_url=str(given["content_base_url"] or DEFAULTS["content_base_url"]),
+            **rules,
         )
-        errors = settings.problems()
+        errors = [*rule_errors, *settings.problems()]
         if errors:
             raise ConfigValidationError("Config validation failed: " + "; ".join(errors), errors=errors)
         return settings
@@ -205,6 +248,10 @@ class Settings:
             errors.append(f"base_url: {exc}")
         if self.max_deactivation_share < 0:
             errors.append("max_deactivation_share: must be 0 or more")
+        try:
+            check_base_url(self.content_base_url)
+        except ValueError as exc:
+            errors.append(f"content_base_url: {exc}")
         if self.concurrency < 1:
             errors.append("concurrency: must be 1 or more")
         if self.report_history < 1:
@@ -215,3 +262,15 @@ class Settings:
             except ValueError:  # its message repeats the URL, a secret
                 errors.append("notify_webhook_url: must be an https URL (plain http only to a loopback host)")
         return errors
+
+
+def _rules(given: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The mapping and the scope, parsed; each mistake names its setting and entry."""
+    rules: dict[str, Any] = {}
+    errors: list[str] = []
+    for name, key, parse in (("attribute_mapping", "mapping", parse_mapping), ("scope", "scope", parse_scope)):
+        try:
+            rules[key] = parse(given.get(name))
+        except ValueError as exc:
+            errors.append(f"{name}: {exc}")
+    return rules, errors

@@ -24,6 +24,8 @@ from singer_sdk.sinks.core import JSONSchemaValidator
 
 from target_leapsome.compat import override
 from target_leapsome.desired import EMPLOYEE_FIELDS, RecordError
+from target_leapsome.mapping import parse_mapping
+from target_leapsome.scope import parse_scope
 from target_leapsome.text import employee_label, escape_controls
 
 SDC_VERSION = "_sdc_table_version"
@@ -33,7 +35,6 @@ class CollectingSink(Sink):
     """Keeps every record of its stream in memory (a few hundred bytes per employee)."""
 
     MAX_SIZE_DEFAULT = 10**9  # never "full": draining writes nothing anyway
-    kept_fields: frozenset[str] | None = None  # the fields the target reads; None keeps every field
 
     @override
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -44,6 +45,11 @@ class CollectingSink(Sink):
         self.records_after_activation = False
         self.errors: list[RecordError] = []
         self._invalid: str | None = None  # why the record being processed is unusable
+
+    @property
+    def kept_fields(self) -> frozenset[str] | None:
+        """The fields the target reads; None keeps every field."""
+        return None
 
     @override
     def get_validator(self) -> Any:
@@ -151,13 +157,26 @@ class CollectingSink(Sink):
 class EmployeesSink(CollectingSink):
     """tap-personio's `employees` stream."""
 
-    kept_fields = EMPLOYEE_FIELDS
+    @property
+    @override
+    def kept_fields(self) -> frozenset[str]:
+        """The target's own fields and those the `attribute_mapping` and `scope` settings read."""
+        try:
+            named = parse_mapping(self._config.get("attribute_mapping")).record_keys
+            named |= parse_scope(self._config.get("scope")).record_keys
+        except ValueError:  # the target names the setting when it starts; nothing to add here
+            named = frozenset()
+        return EMPLOYEE_FIELDS | named
 
     @override
     def record_label(self, record: dict[str, Any], key: str) -> str:
         """An employee is named by id and name, as everywhere else in the run."""
         first, last = record.get("first_name"), record.get("last_name")
         return employee_label(key, first if isinstance(first, str) else None, last if isinstance(last, str) else None)
+
+
+class AttributesSink(CollectingSink):
+    """tap-personio's `employee_attributes` stream: custom attribute definitions, for mapping by label."""
 
 
 class DepartmentsSink(CollectingSink):

@@ -16,10 +16,14 @@ from target_leapsome.compat import override
 from target_leapsome.desired import RecordError
 from target_leapsome.reconcile import reconcile, stopped_while_reading
 from target_leapsome.settings import CONFIG_SCHEMA, Settings
-from target_leapsome.sinks import CollectingSink, DepartmentsSink, EmployeesSink, UnknownStreamSink
+from target_leapsome.sinks import AttributesSink, CollectingSink, DepartmentsSink, EmployeesSink, UnknownStreamSink
 from target_leapsome.stopping import StopSwitch
 
-SINKS: dict[str, type[CollectingSink]] = {"employees": EmployeesSink, "departments": DepartmentsSink}
+SINKS: dict[str, type[CollectingSink]] = {
+    "employees": EmployeesSink,
+    "departments": DepartmentsSink,
+    "employee_attributes": AttributesSink,
+}
 
 
 class SyncFailed(Exception):
@@ -115,11 +119,13 @@ class TargetLeapsome(Target):
             self._may_emit_state = not settings.dry_run
             super().process_endofpipe()
             return
+        attributes = [r for s in sinks if isinstance(s, AttributesSink) for r in s.records]
         self.stop_switch.phase = "reconciling"
         report = reconcile(
             settings,
             employees,
             departments,
+            attributes,
             complete=complete,
             input_errors=input_errors,
             logger=self.logger,

@@ -10,7 +10,14 @@ from singer_sdk.exceptions import ConfigValidationError
 from target_leapsome.settings import CONFIG_SCHEMA, DEFAULTS, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-KINDS = {"string": "string", "boolean": "boolean", "integer": "integer", "number": "decimal", "array": "array"}
+KINDS = {
+    "string": "string",
+    "boolean": "boolean",
+    "integer": "integer",
+    "number": "decimal",
+    "array": "array",
+    "object": "object",
+}
 
 
 def meltano_settings() -> dict[str, dict]:
