@@ -83,12 +83,12 @@ def isolated(job: dict[str, Any], workdir: Path) -> dict[str, Any]:
 
 
 def _counters(sandbox: SandboxProcess) -> dict[str, Any]:
-    return dict(sandbox.admin("GET", "counters"))
+    return sandbox.shared_admin.counters()
 
 
 def _reset(*sandboxes: SandboxProcess) -> None:
     for sandbox in sandboxes:
-        sandbox.admin("POST", "counters/reset")
+        sandbox.shared_admin.reset_counters()
 
 
 def _watch(label: str, work: Callable[[], Any], sandboxes: list[SandboxProcess], opts: Options, say: Progress) -> Any:
@@ -141,14 +141,14 @@ class Suite:
                 log=self.dir / "personio-sandbox.log",
             )
             self.leapsome = sandboxes.start("leapsome", free_port(), *self.latency, log=self.dir / "leapsome.log")
-            self.departments = len(self.personio.admin("GET", "departments"))
-            people = self.personio.admin("GET", "employees")
+            self.departments = len(self.personio.personio_admin.departments())
+            people = self.personio.personio_admin.employees()
             row, state = self.measure("initial", state=None, before=[], after=people, records=len(people))
             rows.append(row)
             row, state = self.measure("no-change", state=state, before=people, after=people, records=0)
             rows.append(row)
             changed, note = self.change_one_percent(people)
-            after = self.personio.admin("GET", "employees")
+            after = self.personio.personio_admin.employees()
             row, state = self.measure("1% change", state=state, before=people, after=after, records=changed, note=note)
             rows.append(row)
             row, _ = self.measure("snapshot", state=None, before=after, after=after, records=len(after))
@@ -167,7 +167,7 @@ class Suite:
         note: str = "",
     ) -> tuple[Row, dict[str, Any] | None]:
         label = f"N={self.size} {self.sync} {scenario}"
-        leapsome_state = self.leapsome.admin("GET", "state")
+        leapsome_state = self.leapsome.leapsome_admin.state()
         floor = floor_for_run(
             before=before,
             after=after,
@@ -193,7 +193,7 @@ class Suite:
             if not ok:
                 self.say(f"{label}: FAILED: {run['summary']}; logs in {workdir}")
         p, leap = _counters(self.personio), _counters(self.leapsome)
-        problems = mismatches(after, self.leapsome.admin("GET", "state"))
+        problems = mismatches(after, self.leapsome.leapsome_admin.state())
         if problems:
             self.say(f"{label}: {len(problems)} differences from Personio, e.g. {problems[:3]}")
         row = Row(
@@ -258,11 +258,11 @@ class Suite:
                 reports.setdefault(person["supervisor"]["id"], []).append(person["id"])
         for person in chosen[:titles]:
             new = self.rng.choice([p for p in positions if p != person.get("position")] or ["Senior Engineer"])
-            self.personio.admin("PATCH", f"employees/{person['id']}", {"position": new})
+            self.personio.personio_admin.update(person["id"], position=new)
         for person in chosen[titles : titles + moves]:
             current = (person.get("department") or {}).get("id")
             new_department = self.rng.choice([d for d in team_departments if d != current])
-            self.personio.admin("PATCH", f"employees/{person['id']}", {"department": new_department})
+            self.personio.personio_admin.update(person["id"], department=new_department)
         for person in chosen[titles + moves :]:
             below, todo = {person["id"]}, [person["id"]]
             while todo:
@@ -272,7 +272,7 @@ class Suite:
                         todo.append(report)
             current = (person.get("supervisor") or {}).get("id")
             candidates = [p["id"] for p in synced if p["id"] not in below and p["id"] != current]
-            self.personio.admin("PATCH", f"employees/{person['id']}", {"supervisor": self.rng.choice(candidates)})
+            self.personio.personio_admin.update(person["id"], supervisor=self.rng.choice(candidates))
         return count, f"{count} employees changed: {titles} titles, {moves} department moves, {managers} managers"
 
 
@@ -291,7 +291,7 @@ def run_tap_only(size: int, opts: Options, say: Progress) -> Row:
             str(opts.latency_ms),
             log=workdir / "personio-sandbox.log",
         )
-        departments = len(personio.admin("GET", "departments"))
+        departments = len(personio.personio_admin.departments())
         config = {"base_url": personio.url, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "app_id": "BENCH"}
         _reset(personio)
         employee_pages = -(-size // 100)

@@ -30,21 +30,22 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
 from unittest import mock
 from urllib.parse import urlsplit
 
 import requests
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.types import Context
-from tap_personio.scan import EmployeeScanStream
 from tap_personio.flatten import created_at, row_id
+from tap_personio.scan import EmployeeScanStream
 from tap_personio.since import updated_since
 from tap_personio.tap import TapPersonio
 
 from bench.runner import free_port
 from bench.sections import CHURN_HEADING, with_section
+from harness.admin import AdminError, PersonioAdmin
 from harness.processes import ROOT, Sandboxes, SandboxProcess
 from sandbox.personio import CLIENT_ID, CLIENT_SECRET
 
@@ -126,20 +127,20 @@ class Churn(threading.Thread):
         """Mutate until stopped, out of events or out of time."""
         deadline = time.monotonic() + self.max_seconds
         with requests.Session() as session:
+            personio = PersonioAdmin(self.url, session=session, timeout=10)
             while not self._halt.wait(self.every) and time.monotonic() < deadline:
                 if self.hires + self.edits >= self.max_events:
                     break
                 if self.do_hires:
-                    self._send(session, "POST", "employees", {"first_name": "Churn", "last_name": "Hire"}, "hire")
+                    self._send(partial(personio.hire, first_name="Churn", last_name="Hire"), "hire")
                 if self.do_edits:
                     who = self.rng.choice(self.ids)
-                    self._send(session, "PATCH", f"employees/{who}", {"position": f"Title {self.rng.random()}"}, "edit")
+                    self._send(partial(personio.update, who, position=f"Title {self.rng.random()}"), "edit")
 
-    def _send(self, session: requests.Session, method: str, path: str, body: Mapping[str, Any], kind: str) -> None:
+    def _send(self, change: Callable[[], object], kind: str) -> None:
         try:
-            response = session.request(method, f"{self.url}/_admin/{path}", json=body, timeout=10)
-            response.raise_for_status()
-        except requests.RequestException:
+            change()
+        except (requests.RequestException, AdminError):
             self.errors += 1
             return
         with self._lock:
@@ -210,7 +211,7 @@ class _Records(io.TextIOBase):
 
 def snapshot(personio: SandboxProcess, scenario: Scenario, kind: str, churn: Churn | None) -> Outcome:
     """Run the tap once without state (a complete snapshot) and read what it took."""
-    personio.admin("POST", "counters/reset")
+    personio.personio_admin.reset_counters()
     config = {"base_url": personio.url, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "app_id": "BENCH"}
     tap = TapPersonio(config=config, state={}, parse_env_config=False)
     sink = _Records()
@@ -226,7 +227,7 @@ def snapshot(personio: SandboxProcess, scenario: Scenario, kind: str, churn: Chu
     after = churn.counts() if churn else (0, 0)
     stream = tap.streams["employees"]
     assert isinstance(stream, EmployeeScanStream)
-    requests_made = int(personio.admin("GET", "counters")["by_route"].get("GET employees", 0))
+    requests_made = int(personio.personio_admin.counters()["by_route"].get("GET employees", 0))
     return Outcome(
         scenario=scenario,
         window=kind,
@@ -255,11 +256,11 @@ def run(args: argparse.Namespace, say: Say) -> list[Outcome]:
             "--no-rate-limit",
             log=args.workdir / "personio-sandbox.log",
         )
-        ids = [int(p["id"]) for p in personio.admin("GET", "employees")]
+        ids = [int(p["id"]) for p in personio.personio_admin.employees()]
         say(f"sandbox up with {len(ids):,} employees; warming up with one snapshot (not reported)")
         snapshot(personio, SCENARIOS[0], "new", None)
         for scenario in [s for s in SCENARIOS if s.name in args.scenario_list]:
-            personio.admin("POST", "whitelist", {"hidden": ["created_at"] if scenario.hidden else []})
+            personio.personio_admin.hide(*(["created_at"] if scenario.hidden else []))
             churn: Churn | None = None
             if scenario.hires or scenario.edits:
                 churn = Churn(
@@ -290,7 +291,7 @@ def run(args: argparse.Namespace, say: Say) -> list[Outcome]:
                 )
             if churn is not None:
                 churn.stop()
-        personio.admin("POST", "whitelist", {"hidden": []})
+        personio.personio_admin.hide()
     return outcomes
 
 

@@ -12,12 +12,14 @@ from typing import Any
 
 import requests
 
+from harness.admin import LeapsomeAdmin, PersonioAdmin, SandboxAdmin
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
 class SandboxProcess:
-    """One `python -m sandbox ...` child; `admin()` talks to its `/_admin` surface."""
+    """One `python -m sandbox ...` child; `personio_admin` / `leapsome_admin` talk to its `/_admin` surface."""
 
     kind: str
     port: int
@@ -28,10 +30,24 @@ class SandboxProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def shared_admin(self) -> SandboxAdmin:
+        """The admin routes both sandboxes have (counters, knobs)."""
+        return SandboxAdmin(self.url, session=self.session)
+
+    @property
+    def personio_admin(self) -> PersonioAdmin:
+        assert self.kind == "personio", f"the {self.kind} sandbox is not Personio"
+        return PersonioAdmin(self.url, session=self.session)
+
+    @property
+    def leapsome_admin(self) -> LeapsomeAdmin:
+        assert self.kind == "leapsome", f"the {self.kind} sandbox is not Leapsome"
+        return LeapsomeAdmin(self.url, session=self.session)
+
     def admin(self, method: str, path: str, payload: Any = None) -> Any:
-        response = self.session.request(method, f"{self.url}/_admin/{path}", json=payload, timeout=30)
-        response.raise_for_status()
-        return response.json() if response.content else None
+        """Compatibility for callers not yet on the typed clients above (demo/__main__.py)."""
+        return self.shared_admin.request(method, path, payload)
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import requests
 from tap_personio.tap import TapPersonio
 
+from harness.admin import PersonioAdmin
 from sandbox.core import SandboxServer
 from sandbox.personio import CLIENT_ID, CLIENT_SECRET
 
@@ -63,17 +63,16 @@ def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None, *, expe
     return run
 
 
-def admin(server: SandboxServer, method: str, path: str, body: Any = None) -> Any:
-    response = requests.request(method, f"{server.url}/_admin/{path}", json=body, timeout=10)
-    assert response.status_code < 300, response.text
-    return response.json() if response.content else None
+def personio(server: SandboxServer) -> PersonioAdmin:
+    """The sandbox's typed admin client (`harness.admin`)."""
+    return PersonioAdmin(server.url, timeout=10)
 
 
 def employee_requests(server: SandboxServer) -> int:
-    return int(admin(server, "GET", "counters")["by_route"].get("GET employees", 0))
+    return int(personio(server).counters()["by_route"].get("GET employees", 0))
 
 
 @pytest.fixture
 def kit() -> SimpleNamespace:
     """The helpers above, for test modules (conftest modules cannot be imported under importlib mode)."""
-    return SimpleNamespace(run=run_tap, config=tap_config, admin=admin, employee_requests=employee_requests)
+    return SimpleNamespace(run=run_tap, config=tap_config, personio=personio, employee_requests=employee_requests)

@@ -30,20 +30,20 @@ def _run(config: dict, tmp_path: Path, state: dict | None = None) -> subprocess.
 
 def test_no_secret_or_token_in_logs_through_faults(kit, personio_factory, tmp_path):
     server = personio_factory(employees=250, fault_rate=0.25, drop_rate=0.1, seed=11)
-    kit.admin(server, "POST", "whitelist", {"hidden": ["dynamic_21827"]})
+    kit.personio(server).hide("dynamic_21827")
     token = requests.post(
         f"{server.url}/v1/auth", json={"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}, timeout=10
     ).json()["data"]["token"]
     config = kit.config(server, page_size=25, max_retries=12)
     first = _run(config, tmp_path)
     assert first.returncode == 0, first.stderr[-2000:]
-    kit.admin(server, "POST", "tokens/expire")  # the next run's cached-nothing token flow and 401 path
-    kit.admin(server, "POST", "knobs", {"fault_rate": 0.0, "drop_rate": 0.0})
-    kit.admin(server, "POST", "employees", {"first_name": "Renée"})
+    kit.personio(server).expire_tokens()  # the next run's cached-nothing token flow and 401 path
+    kit.personio(server).knobs(fault_rate=0.0, drop_rate=0.0)
+    kit.personio(server).hire(first_name="Renée")
     state = json.loads([line for line in first.stdout.splitlines() if '"STATE"' in line][-1])["value"]
     second = _run(config, tmp_path, state)
     assert second.returncode == 0, second.stderr[-2000:]
-    counters = kit.admin(server, "GET", "counters")
+    counters = kit.personio(server).counters()
     assert sum(counters["faults"].values()) > 0  # the run really went through retries
     assert "retry" in first.stderr
     for output in (first.stderr, first.stdout, second.stderr, second.stdout):
@@ -64,4 +64,4 @@ def test_invalid_base_url_is_named_at_start(kit, personio_sandbox, tmp_path):
     result = _run(kit.config(personio_sandbox, base_url="http://api.personio.example"), tmp_path)
     assert result.returncode != 0
     assert "base_url" in result.stderr
-    assert kit.admin(personio_sandbox, "GET", "counters")["total"] == 0
+    assert kit.personio(personio_sandbox).counters()["total"] == 0

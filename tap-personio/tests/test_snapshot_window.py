@@ -32,8 +32,8 @@ def after_first_page(server, action: str, run) -> None:
 
 
 def snapshot(kit, server, hidden: list[str]):
-    kit.admin(server, "POST", "whitelist", {"hidden": hidden})
-    kit.admin(server, "POST", "counters/reset")
+    kit.personio(server).hide(*hidden)
+    kit.personio(server).reset_counters()
     run = kit.run(kit.config(server))
     ids = [r["id"] for r in run.records()]
     assert len(ids) == len(set(ids))
@@ -49,7 +49,7 @@ def test_a_hire_a_minute_before_the_snapshot_needs_one_pass(kit, personio_factor
     hired = hire_back_then(server, monkeypatch, int(minute.total_seconds()))
     _, ids = snapshot(kit, server, hidden)
     assert hired in ids
-    assert ids == {p["id"] for p in kit.admin(server, "GET", "employees")}
+    assert ids == {p["id"] for p in kit.personio(server).employees()}
     assert kit.employee_requests(server) == ONE_PASS  # the old 300 s look-back counted the hire: TWO_PASSES
 
 
@@ -57,13 +57,13 @@ def test_a_hire_a_minute_before_the_snapshot_needs_one_pass(kit, personio_factor
 def test_a_hire_during_the_pass_is_read_again_and_included(kit, personio_factory, hidden):
     """A deletion and a hire after page 1 keep every total at 250; only the check can tell."""
     server = personio_factory(employees=250)
-    people = kit.admin(server, "GET", "employees")
+    people = kit.personio(server).employees()
     directory = server.app.company
     hired: dict[str, int] = {}
     after_first_page(server, "delete", lambda: directory.delete(people[49]["id"]))
     after_first_page(server, "hire", lambda: hired.setdefault("id", directory.hire({"first_name": "Late"})["id"]))
     _, ids = snapshot(kit, server, hidden)
-    remaining = {p["id"] for p in kit.admin(server, "GET", "employees")}
+    remaining = {p["id"] for p in kit.personio(server).employees()}
     assert hired["id"] in ids
     assert people[100]["id"] in ids  # slid from page 2 into the already-read page 1: only pass 2 reads it
     assert ids == remaining | {people[49]["id"]}
@@ -74,19 +74,19 @@ def test_a_hire_during_the_pass_is_read_again_and_included(kit, personio_factory
 @pytest.mark.parametrize("whom", [0, 200], ids=["read before the edit", "read after the edit"])
 def test_an_edit_during_the_pass_needs_one_pass(kit, personio_factory, hidden, whom):
     server = personio_factory(employees=250)
-    people = kit.admin(server, "GET", "employees")
+    people = kit.personio(server).employees()
     edited = people[whom]["id"]
     after_first_page(server, "update", lambda: server.app.company.update(edited, {"position": "Edited mid-pass"}))
     _, ids = snapshot(kit, server, hidden)
     assert ids == {p["id"] for p in people}
-    assert kit.admin(server, "GET", f"employees/{edited}")["position"] == "Edited mid-pass"
+    assert kit.personio(server).employee(edited)["position"] == "Edited mid-pass"
     assert kit.employee_requests(server) == ONE_PASS  # created_at hidden: the old check counted it as a hire
 
 
 def test_an_edit_of_the_highest_id_with_created_at_hidden_is_read_again(kit, personio_factory):
     """Without `created_at` the last row of the last page cannot be told from a hire: the one false alarm left."""
     server = personio_factory(employees=250)
-    people = kit.admin(server, "GET", "employees")
+    people = kit.personio(server).employees()
     edited = people[-1]["id"]
     after_first_page(server, "update", lambda: server.app.company.update(edited, {"position": "Edited mid-pass"}))
     _, ids = snapshot(kit, server, ["created_at"])

@@ -11,9 +11,9 @@ from tap_personio.tap import TapPersonio
 
 
 def _shrink(kit, server, keep: int) -> None:
-    for person in kit.admin(server, "GET", "employees")[keep:]:
-        kit.admin(server, "DELETE", f"employees/{person['id']}")
-    kit.admin(server, "POST", "counters/reset")
+    for person in kit.personio(server).employees()[keep:]:
+        kit.personio(server).delete(person["id"])
+    kit.personio(server).reset_counters()
 
 
 @pytest.mark.parametrize("size", [0, 1, 100, 101, 250])
@@ -23,13 +23,13 @@ def test_paging_reads_everyone_with_one_request_per_page(kit, personio_factory, 
     run = kit.run(kit.config(server))
     ids = [r["id"] for r in run.records()]
     assert len(ids) == size == len(set(ids))
-    assert sorted(ids) == sorted(p["id"] for p in kit.admin(server, "GET", "employees"))
+    assert sorted(ids) == sorted(p["id"] for p in kit.personio(server).employees())
     # ceil(n/100) pages (an empty company still needs the one request that says so), plus, for a snapshot of
     # more than one page, one `updated_since` request that proves no hire during the scan hid a deletion
     # (test_deletion_and_hire_during_a_snapshot_are_caught); a single page cannot shift, so it gets none.
     pages = max(1, math.ceil(size / 100))
     assert kit.employee_requests(server) == pages + (1 if pages > 1 else 0)
-    assert kit.admin(server, "GET", "counters")["by_route"]["POST auth"] == 1
+    assert kit.personio(server).counters()["by_route"]["POST auth"] == 1
 
 
 def test_snapshot_versions_records_and_activates_after_the_last(kit, personio_sandbox):
@@ -56,12 +56,12 @@ def test_incremental_sees_hires_updates_and_leavers_without_versions(kit, person
     # (see since.py), which would re-read the changes below in the third run.
     server = personio_factory(naive_timezone="UTC")
     first = kit.run(kit.config(server))
-    people = kit.admin(server, "GET", "employees")
-    hired = kit.admin(server, "POST", "employees", {"first_name": "Ngozi", "last_name": "Ọkọnkwọ"})
+    people = kit.personio(server).employees()
+    hired = kit.personio(server).hire(first_name="Ngozi", last_name="Ọkọnkwọ")
     moved = people[3]["id"]
-    kit.admin(server, "PATCH", f"employees/{moved}", {"position": "Head of Ünïcode"})
+    kit.personio(server).update(moved, position="Head of Ünïcode")
     leaver = next(p["id"] for p in people if p["status"] == "active" and p["id"] != moved)
-    kit.admin(server, "PATCH", f"employees/{leaver}", {"status": "inactive", "termination_date": "2026-11-30"})
+    kit.personio(server).update(leaver, status="inactive", termination_date="2026-11-30")
     # Without look-back only changes after the bookmark come back (the record at the bookmark is excluded).
     second = kit.run(kit.config(server, lookback_seconds=0), first.state)
     by_id = {r["id"]: r for r in second.records()}
@@ -97,7 +97,7 @@ BOOKMARK = "2027-06-01T10:00:00+00:00"  # summer: Berlin is UTC+2
 )
 def test_boundary_lookback_and_time_zone(kit, personio_factory, naive_timezone, lookback, expected):
     server = personio_factory(naive_timezone=naive_timezone)
-    people = kit.admin(server, "GET", "employees")
+    people = kit.personio(server).employees()
     stamps = {
         "before_10min": "2027-06-01T09:50:00Z",
         "before_2s": "2027-06-01T09:59:58Z",
@@ -106,7 +106,7 @@ def test_boundary_lookback_and_time_zone(kit, personio_factory, naive_timezone, 
     }
     ids = {}
     for person, (name, stamp) in zip(people, stamps.items(), strict=False):
-        kit.admin(server, "PATCH", f"employees/{person['id']}", {"position": name, "last_modified_at": stamp})
+        kit.personio(server).update(person["id"], position=name, last_modified_at=stamp)
         ids[person["id"]] = name
     state = {"bookmarks": {"employees": {"replication_key": "last_modified_at", "replication_key_value": BOOKMARK}}}
     run = kit.run(kit.config(server, lookback_seconds=lookback), state)
@@ -115,15 +115,15 @@ def test_boundary_lookback_and_time_zone(kit, personio_factory, naive_timezone, 
 
 def after_employee_requests(kit, server, count: int, action: str, **details) -> None:
     """Schedule a sandbox action inside the `count`-th employees-list answer: no thread racing the tap."""
-    kit.admin(server, "POST", "after-employee-requests", {"count": count, "action": action, **details})
+    kit.personio(server).after_employee_requests(count, action, **details)
 
 
 def test_token_expiry_mid_run_reauthenticates_once(kit, personio_factory, caplog):
     server = personio_factory(employees=250)
-    kit.admin(server, "POST", "counters/reset")
+    kit.personio(server).reset_counters()
     after_employee_requests(kit, server, 1, "expire_tokens")  # page 2 is the first request to see it
     run = kit.run(kit.config(server, page_size=50))
-    counters = kit.admin(server, "GET", "counters")
+    counters = kit.personio(server).counters()
     assert len({r["id"] for r in run.records()}) == len(run.records()) == 250
     assert counters["by_route"]["POST auth"] == 2
     assert counters["by_status"].get("401") == 1
@@ -135,10 +135,10 @@ def test_token_expiry_mid_run_reauthenticates_once(kit, personio_factory, caplog
 
 def test_429_is_retried_after_retry_after(kit, personio_factory):
     server = personio_factory(employees=400)
-    kit.admin(server, "POST", "counters/reset")
+    kit.personio(server).reset_counters()
     started = time.monotonic()
     run = kit.run(kit.config(server, pace_requests=False, page_size=5))
-    counters = kit.admin(server, "GET", "counters")
+    counters = kit.personio(server).counters()
     assert counters["rate_limited"] >= 1
     assert time.monotonic() - started >= 1.0  # waited Retry-After (>= 1 s)
     assert len({r["id"] for r in run.records()}) == len(run.records()) == 400
@@ -148,9 +148,9 @@ def test_429_is_retried_after_retry_after(kit, personio_factory):
 
 def test_pacing_keeps_a_normal_run_under_the_limits(kit, personio_factory):
     server = personio_factory(employees=2000)
-    kit.admin(server, "POST", "counters/reset")
+    kit.personio(server).reset_counters()
     run = kit.run(kit.config(server))
-    counters = kit.admin(server, "GET", "counters")
+    counters = kit.personio(server).counters()
     assert counters["rate_limited"] == 0
     assert counters["by_route"]["GET employees"] == 20 + 1  # the pages and the completeness check
     assert len(run.records()) == 2000
@@ -159,9 +159,9 @@ def test_pacing_keeps_a_normal_run_under_the_limits(kit, personio_factory):
 def test_5xx_and_dropped_connections_are_retried(kit, personio_factory):
     server = personio_factory(employees=250, fault_rate=0.3, drop_rate=0.1, seed=7)
     run = kit.run(kit.config(server, page_size=50, max_retries=10))
-    counters = kit.admin(server, "GET", "counters")
+    counters = kit.personio(server).counters()
     assert sum(counters["faults"].values()) >= 1
-    assert sorted(r["id"] for r in run.records()) == sorted(p["id"] for p in kit.admin(server, "GET", "employees"))
+    assert sorted(r["id"] for r in run.records()) == sorted(p["id"] for p in kit.personio(server).employees())
     assert len(run.of("ACTIVATE_VERSION", "employees")) == 1
 
 
@@ -175,7 +175,7 @@ def test_snapshot_cut_short_never_activates(kit, personio_factory):
 
 def test_hidden_attributes_are_absent_not_null(kit, personio_sandbox):
     server = personio_sandbox
-    kit.admin(server, "POST", "whitelist", {"hidden": ["email", "department", "dynamic_21827"]})
+    kit.personio(server).hide("email", "department", "dynamic_21827")
     run = kit.run(kit.config(server, departments_from_org_units=False))
     records = run.records()
     assert records
@@ -194,7 +194,7 @@ def test_hidden_attributes_are_absent_not_null(kit, personio_sandbox):
 def test_records_match_personio_including_unicode(kit, personio_factory):
     server = personio_factory(employees=120, seed=3)
     run = kit.run(kit.config(server))
-    plain = {p["id"]: p for p in kit.admin(server, "GET", "employees")}
+    plain = {p["id"]: p for p in kit.personio(server).employees()}
     fields = ["email", "first_name", "last_name", "preferred_name", "status", "position", "hire_date"]
     fields += ["termination_date", "department", "office", "team"]
     non_ascii = 0
@@ -210,20 +210,20 @@ def test_records_match_personio_including_unicode(kit, personio_factory):
 
 def test_departments_from_org_units_have_parents_and_fallback_derives_them(kit, personio_sandbox):
     server = personio_sandbox
-    truth = {d["id"]: d for d in kit.admin(server, "GET", "departments")}
+    truth = {d["id"]: d for d in kit.personio(server).departments()}
     v2 = kit.run(kit.config(server)).records("departments")
     assert {d["id"]: d for d in v2} == truth
     v1 = kit.run(kit.config(server, departments_from_org_units=False)).records("departments")
-    members = {p["department"]["id"] for p in kit.admin(server, "GET", "employees") if p["department"]}
+    members = {p["department"]["id"] for p in kit.personio(server).employees() if p["department"]}
     assert {d["id"] for d in v1} == members
     assert all(d["parent_id"] is None and d["name"] == truth[d["id"]]["name"] for d in v1)
 
 
 def test_departments_fall_back_to_v1_when_org_units_are_refused(kit, personio_sandbox):
     server = personio_sandbox
-    kit.admin(server, "POST", "org-units", {"enabled": False})
+    kit.personio(server).org_units(enabled=False)
     run = kit.run(kit.config(server))  # org units on (the default), but the tenant answers 404
-    members = {p["department"]["id"] for p in kit.admin(server, "GET", "employees") if p["department"]}
+    members = {p["department"]["id"] for p in kit.personio(server).employees() if p["department"]}
     assert {d["id"] for d in run.records("departments")} == members
     assert len(run.of("ACTIVATE_VERSION", "departments")) == 1
 
@@ -237,23 +237,23 @@ def test_departments_fall_back_to_v1_when_org_units_are_refused(kit, personio_sa
     ],
 )
 def test_invalid_config_fails_before_any_request(kit, personio_sandbox, override, setting):
-    kit.admin(personio_sandbox, "POST", "counters/reset")
+    kit.personio(personio_sandbox).reset_counters()
     with pytest.raises(ConfigValidationError) as caught:
         TapPersonio(config=kit.config(personio_sandbox, **override), parse_env_config=False)
     assert any(setting in error for error in caught.value.errors)
-    assert kit.admin(personio_sandbox, "GET", "counters")["total"] == 0
+    assert kit.personio(personio_sandbox).counters()["total"] == 0
 
 
 def test_rows_shifting_between_pages_are_neither_missed_nor_duplicated(kit, personio_factory):
     server = personio_factory(employees=250)
-    people = kit.admin(server, "GET", "employees")
-    kit.admin(server, "POST", "counters/reset")
+    people = kit.personio(server).employees()
+    kit.personio(server).reset_counters()
     # Page 1 is read: removing one of its rows shifts the rest left, so page 2 starts one row late.
     after_employee_requests(kit, server, 1, "delete", id=people[5]["id"])
     run = kit.run(kit.config(server, page_size=50))
     ids = [r["id"] for r in run.records()]
     assert len(ids) == len(set(ids))
-    remaining = {p["id"] for p in kit.admin(server, "GET", "employees")}
+    remaining = {p["id"] for p in kit.personio(server).employees()}
     assert people[50]["id"] in ids  # the row that slid into the already-read page 1
     assert remaining <= set(ids)
     # Pass 1 saw the total drop (5 pages), pass 2 was stable (5 pages) and its check found no hire (1).
@@ -264,13 +264,13 @@ def test_rows_shifting_between_pages_are_neither_missed_nor_duplicated(kit, pers
 def test_deletion_and_hire_during_a_snapshot_are_caught(kit, personio_factory):
     """The reviewer's case: every page shows 250, yet without the check e101 would never be read."""
     server = personio_factory(employees=250)
-    people = kit.admin(server, "GET", "employees")
-    kit.admin(server, "POST", "counters/reset")
+    people = kit.personio(server).employees()
+    kit.personio(server).reset_counters()
     after_employee_requests(kit, server, 1, "delete", id=people[49]["id"])  # e50 goes after page 1...
     after_employee_requests(kit, server, 1, "hire", fields={"first_name": "Late"})  # ...and e251 arrives
     run = kit.run(kit.config(server))
     ids = [r["id"] for r in run.records()]
-    remaining = {p["id"] for p in kit.admin(server, "GET", "employees")}
+    remaining = {p["id"] for p in kit.personio(server).employees()}
     assert len(remaining) == 250
     assert len(ids) == len(set(ids))
     assert people[100]["id"] in ids  # e101, which slid from page 2 into the already-read page 1
@@ -282,7 +282,7 @@ def test_deletion_and_hire_during_a_snapshot_are_caught(kit, personio_factory):
 
 def test_snapshot_that_never_settles_fails_without_activation(kit, personio_factory):
     server = personio_factory(employees=250)
-    people = kit.admin(server, "GET", "employees")
+    people = kit.personio(server).employees()
     # Each pass is 3 pages and a check (4 requests); a deletion and a hire after the first page of each.
     for number, first_request in enumerate((1, 5, 9)):
         after_employee_requests(kit, server, first_request, "delete", id=people[10 + number]["id"])

@@ -99,9 +99,9 @@ def test_the_catalogue_decides_columns_and_an_attribute_not_returned_has_no_key(
 
 def test_discovery_reads_the_catalogue_once_and_types_each_custom_attribute(kit, personio_sandbox):
     server = personio_sandbox
-    kit.admin(server, "POST", "counters/reset")
+    kit.personio(server).reset_counters()
     run = kit.run(kit.config(server, custom_attribute_columns="label"))
-    assert kit.admin(server, "GET", "counters")["by_route"].get("GET attributes") == 1
+    assert kit.personio(server).counters()["by_route"].get("GET attributes") == 1
     (schema,) = [m["schema"] for m in run.of("SCHEMA", "employees")]
     custom = schema["properties"]["custom_attributes"]
     assert custom["additionalProperties"] is False
@@ -129,7 +129,7 @@ def test_discovery_reads_the_catalogue_once_and_types_each_custom_attribute(kit,
     assert entries["email"]["custom"] is False
     assert len(run.of("ACTIVATE_VERSION", "employee_attributes")) == 1
 
-    truth = {p["id"]: p for p in kit.admin(server, "GET", "employees")}
+    truth = {p["id"]: p for p in kit.personio(server).employees()}
     for record in run.records():
         values = record["custom_attributes"]
         assert set(values) == set(custom["properties"])
@@ -151,7 +151,7 @@ def test_profile_picture_url_is_carried_and_absent_when_hidden(kit, personio_san
     )
     assert any(url is None for url in pictures.values())
     assert all(r["subcompany"]["id"] and r["cost_centers"] is not None for r in records)
-    kit.admin(server, "POST", "whitelist", {"hidden": ["profile_picture"]})
+    kit.personio(server).hide("profile_picture")
     assert all("profile_picture" not in r for r in kit.run(kit.config(server)).records())
 
 
@@ -159,7 +159,7 @@ def test_profile_picture_url_is_carried_and_absent_when_hidden(kit, personio_san
 def test_flattened_records_use_only_declared_columns(kit, personio_sandbox, mode):
     """A null supervisor (the CEO) or team becomes null columns, never a stray `supervisor` key."""
     server = personio_sandbox
-    kit.admin(server, "POST", "whitelist", {"hidden": ["dynamic_21827"]})
+    kit.personio(server).hide("dynamic_21827")
     config = kit.config(server, flattening_enabled=True, flattening_max_depth=1, custom_attribute_columns=mode)
     run = kit.run(config)
     for stream in ("employees", "employee_attributes", "departments"):

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import requests
 
+from harness.admin import LeapsomeAdmin, PersonioAdmin
 from harness.leapsome_view import LeapsomeView
 from harness.meltano import MeltanoProject
+from harness.oracle import SYNCED_STATUSES, assert_mirrors
 from sandbox.core import SandboxServer, running
 from sandbox.leapsome.app import LeapsomeSandbox
 from sandbox.personio.app import PersonioSandbox
@@ -24,17 +25,10 @@ from sandbox.personio.app import PersonioSandbox
 pytestmark = pytest.mark.e2e
 
 STATE_ID = "dev:tap-personio-to-target-leapsome"
-SYNCED_STATUSES = {"active", "leave"}
-
-
-def admin(server: SandboxServer, method: str, path: str, payload: Any = None) -> Any:
-    response = requests.request(method, f"{server.url}/_admin/{path}", json=payload, timeout=30)
-    response.raise_for_status()
-    return response.json() if response.content else None
 
 
 def view(leapsome: SandboxServer) -> LeapsomeView:
-    return LeapsomeView.from_state(admin(leapsome, "GET", "state"))
+    return LeapsomeView.from_state(LeapsomeAdmin(leapsome.url).state())
 
 
 def sync(project: MeltanoProject, *extra: str) -> None:
@@ -50,33 +44,8 @@ def stored_state(project: MeltanoProject) -> dict[str, Any] | None:
 
 
 def assert_mirrors_personio(personio: SandboxServer, leapsome: SandboxServer) -> LeapsomeView:
-    """Every active/leave employee has exactly one user with the right name, manager and team."""
-    people = {p["id"]: p for p in admin(personio, "GET", "employees")}
-    state = view(leapsome)
-    by_external: dict[str, list[dict[str, Any]]] = {}
-    for user in state.synced_users():
-        by_external.setdefault(user["externalId"], []).append(user)
-    assert all(len(users) == 1 for users in by_external.values()), "duplicate users"
-    id_of = {ext: users[0]["id"] for ext, users in by_external.items()}
-    team_of = {g["externalId"].removeprefix("personio-department-"): g["id"] for g in state.synced_teams()}
-    for pid, person in people.items():
-        users = by_external.get(str(pid))
-        if person["status"] in SYNCED_STATUSES:
-            assert users, f"employee {pid} has no Leapsome user"
-            user = users[0]
-            assert user["active"], f"employee {pid} should be active"
-            assert user["userName"] == person["email"].lower()
-            supervisor = person.get("supervisor")
-            # a supervisor without an active Leapsome user leaves the report without a manager (and is reported)
-            boss = people.get(supervisor["id"]) if supervisor else None
-            has_user = boss is not None and boss["status"] in SYNCED_STATUSES
-            expected_manager = id_of.get(str(supervisor["id"])) if supervisor and has_user else None
-            assert user.get("manager") == expected_manager, f"employee {pid}: wrong manager"
-            team = team_of.get(str(person["department"]["id"]))
-            assert team in user["teams"], f"employee {pid} not in the team of department {person['department']}"
-        elif person["status"] == "inactive" and users:
-            assert not users[0]["active"], f"employee {pid} left but is still active"
-    return state
+    """Every active/leave employee has exactly one user with the right name, manager and team (the oracle)."""
+    return LeapsomeView.from_state(assert_mirrors(PersonioAdmin(personio.url), LeapsomeAdmin(leapsome.url)))
 
 
 @dataclass
@@ -98,6 +67,7 @@ def scenario(meltano_installed: None, tmp_path_factory: pytest.TempPathFactory) 
     tmp = tmp_path_factory.mktemp("e2e")
     with running(PersonioSandbox(employees=60, seed=7)) as personio, running(LeapsomeSandbox()) as leapsome:
         project = MeltanoProject(personio.url, leapsome.url, f"sqlite:///{tmp / 'meltano.db'}")
+        hr, lead = PersonioAdmin(personio.url), LeapsomeAdmin(leapsome.url)
         story = Scenario(personio, leapsome, project)
         story.views["seed"] = view(leapsome)
 
@@ -105,12 +75,12 @@ def scenario(meltano_installed: None, tmp_path_factory: pytest.TempPathFactory) 
         story.views["initial"] = assert_mirrors_personio(personio, leapsome)
         story.states["initial"] = stored_state(project)
 
-        people = story.people = admin(personio, "GET", "employees")
+        people = story.people = hr.employees()
         active = [p for p in people if p["status"] == "active"]
         bosses = {p["supervisor"]["id"] for p in people if p.get("supervisor")}
         root = next(p for p in active if not p.get("supervisor"))
         leaves = [p for p in active if p["id"] not in bosses and p.get("supervisor")]
-        departments = admin(personio, "GET", "departments")
+        departments = hr.departments()
         today = dt.date.today().isoformat()
         story.picks = {
             "leaver": leaves[0],
@@ -119,45 +89,40 @@ def scenario(meltano_installed: None, tmp_path_factory: pytest.TempPathFactory) 
             "renamed_email": leaves[3],
             "retitled": leaves[4],
         }
-        hire = admin(
-            personio,
-            "POST",
-            "employees",
-            {
-                "first_name": "Grace",
-                "last_name": "Hopper",
-                "email": "Grace.Hopper@acme.example",
-                "status": "active",
-                "position": "Rear Admiral",
-                "department": root["department"]["id"],
-                "supervisor": root["id"],
-            },
+        hire = hr.hire(
+            first_name="Grace",
+            last_name="Hopper",
+            email="Grace.Hopper@acme.example",
+            status="active",
+            position="Rear Admiral",
+            department=root["department"]["id"],
+            supervisor=root["id"],
         )
         story.picks["hire"] = hire
         story.picks["root"] = root
         new_dept = next(d for d in departments if d["id"] != leaves[1]["department"]["id"])
         story.picks["new_department"] = new_dept
-        admin(personio, "PATCH", f"employees/{leaves[0]['id']}", {"status": "inactive", "termination_date": today})
-        admin(personio, "PATCH", f"employees/{leaves[1]['id']}", {"department": new_dept["id"]})
-        admin(personio, "PATCH", f"employees/{leaves[2]['id']}", {"supervisor": root["id"]})
-        admin(personio, "PATCH", f"employees/{leaves[3]['id']}", {"email": "Renamed.Person@acme.example"})
-        admin(personio, "PATCH", f"employees/{leaves[4]['id']}", {"last_name": "Neuname", "position": "Principal"})
-        admin(leapsome, "POST", "counters/reset")
+        hr.update(leaves[0]["id"], status="inactive", termination_date=today)
+        hr.update(leaves[1]["id"], department=new_dept["id"])
+        hr.update(leaves[2]["id"], supervisor=root["id"])
+        hr.update(leaves[3]["id"], email="Renamed.Person@acme.example")
+        hr.update(leaves[4]["id"], last_name="Neuname", position="Principal")
+        lead.reset_counters()
         sync(project)
-        story.writes["changes"] = admin(leapsome, "GET", "counters")["writes"]
+        story.writes["changes"] = lead.counters()["writes"]
         story.views["changes"] = assert_mirrors_personio(personio, leapsome)
         story.states["changes"] = stored_state(project)
 
         renamed = leaves[1]["department"]
         story.picks["renamed_department"] = renamed
-        admin(personio, "PATCH", f"employees/{leaves[0]['id']}", {"status": "active", "termination_date": None})
-        admin(personio, "PATCH", f"departments/{renamed['id']}", {"name": f"{renamed['name']} (renamed)"})
+        hr.update(leaves[0]["id"], status="active", termination_date=None)
+        hr.rename_department(renamed["id"], f"{renamed['name']} (renamed)")
         sync(project)
         story.views["rehire"] = assert_mirrors_personio(personio, leapsome)
 
-        admin(leapsome, "POST", "counters/reset")
+        lead.reset_counters()
         sync(project)
-        story.writes["nothing"] = admin(leapsome, "GET", "counters")["writes"]
+        story.writes["nothing"] = lead.counters()["writes"]
         story.views["nothing"] = view(leapsome)
         yield story
 
@@ -262,10 +227,10 @@ def test_snapshot_deactivates_an_employee_deleted_in_personio(
     pipeline: MeltanoProject, personio_sandbox, leapsome_sandbox
 ) -> None:
     sync(pipeline)
-    people = admin(personio_sandbox, "GET", "employees")
+    people = PersonioAdmin(personio_sandbox.url).employees()
     bosses = {p["supervisor"]["id"] for p in people if p.get("supervisor")}
     gone = next(p for p in people if p["status"] == "active" and p["id"] not in bosses)
-    admin(personio_sandbox, "DELETE", f"employees/{gone['id']}")
+    PersonioAdmin(personio_sandbox.url).delete(gone["id"])
     sync(pipeline)  # incremental: the deleted employee is simply not mentioned
     assert user_of(view(leapsome_sandbox), gone)["active"] is True
     sync(pipeline, "--full-refresh")  # a complete snapshot: now the absence means something
@@ -278,16 +243,16 @@ def test_failed_run_exits_non_zero_and_keeps_the_bookmark(
 ) -> None:
     sync(pipeline)
     before = stored_state(pipeline)
-    people = admin(personio_sandbox, "GET", "employees")
+    people = PersonioAdmin(personio_sandbox.url).employees()
     changed = next(p for p in people if p["status"] == "active")
-    admin(personio_sandbox, "PATCH", f"employees/{changed['id']}", {"position": "Changed Title"})
-    admin(leapsome_sandbox, "POST", "knobs", {"fault_rate": 1.0})
+    PersonioAdmin(personio_sandbox.url).update(changed["id"], position="Changed Title")
+    LeapsomeAdmin(leapsome_sandbox.url).knobs(fault_rate=1.0)
     pipeline.extra_env = {"TARGET_LEAPSOME_MAX_RETRIES": "1"}  # fail fast: every Leapsome request answers 5xx
     result = pipeline.run("run", "tap-personio", "target-leapsome")
     pipeline.extra_env = None
     assert result.returncode != 0
     assert stored_state(pipeline) == before
-    admin(leapsome_sandbox, "POST", "knobs", {"fault_rate": 0.0})
+    LeapsomeAdmin(leapsome_sandbox.url).knobs(fault_rate=0.0)
     sync(pipeline)
     assert user_of(view(leapsome_sandbox), changed)["title"] == "Changed Title"
 
@@ -298,11 +263,11 @@ def test_revoked_supervisor_and_department_permissions_clear_nothing(
     """Personio silently drops attributes the credential may no longer read; that is not "nobody has a manager"."""
     sync(pipeline)
     before = view(leapsome_sandbox)
-    admin(personio_sandbox, "POST", "whitelist", {"hidden": ["supervisor", "department"]})
-    admin(leapsome_sandbox, "POST", "counters/reset")
+    PersonioAdmin(personio_sandbox.url).hide("supervisor", "department")
+    LeapsomeAdmin(leapsome_sandbox.url).reset_counters()
     sync(pipeline, "--full-refresh")  # a complete snapshot in which every employee lacks both attributes
     after = view(leapsome_sandbox)
-    assert admin(leapsome_sandbox, "GET", "counters")["writes"] == 0
+    assert LeapsomeAdmin(leapsome_sandbox.url).counters()["writes"] == 0
     assert {u["id"]: (u.get("manager"), sorted(u["teams"])) for u in after.synced_users()} == {
         u["id"]: (u.get("manager"), sorted(u["teams"])) for u in before.synced_users()
     }

@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.oracle import hand_made, mismatches
 from tests.reliability.support import (
     Sync,
-    admin,
     counters,
     describe,
-    hand_made,
-    mismatches,
     start_leapsome,
     start_personio,
 )
@@ -33,13 +31,13 @@ def test_switching_from_the_native_integration(tmp_path: Path) -> None:
         bosses = {(p.get("supervisor") or {}).get("id") for p in sync.personio_employees()}
         leavers = [p["id"] for p in sync.personio_employees() if p["status"] == "active" and p["id"] not in bosses]
         for employee_id in leavers[:4]:  # people who left over the years
-            admin(personio, "PATCH", f"employees/{employee_id}", {"status": "inactive"})
+            sync.personio_admin.update(employee_id, status="inactive")
         people = sync.personio_employees()
         before = hand_made(sync.leapsome_state())
-        native = {p["id"]: admin(leapsome, "POST", "users", {"userName": p["email"].lower()}) for p in people}
+        native = {p["id"]: sync.leapsome_admin.create_user(userName=p["email"].lower()) for p in people}
         for department, name in sync.departments().items():
             team = [native[p["id"]]["id"] for p in people if (p.get("department") or {}).get("id") == department]
-            admin(leapsome, "POST", "groups", {"displayName": name, "members": team})
+            sync.leapsome_admin.create_group(displayName=name, members=team)
         former = sorted(p["id"] for p in people if p["status"] == "inactive")
         assert len(former) > 3, "the company needs a backlog of former employees for this test"
 
@@ -67,7 +65,7 @@ def test_switching_from_the_native_integration(tmp_path: Path) -> None:
         }
         assert [m for m in mismatches(state, sync.expected(), before) if m not in onboarding] == []  # adopted, as is
 
-        admin(leapsome, "POST", "counters/reset")
+        sync.leapsome_admin.reset_counters()
         again = sync.run(applied.state)
         assert again.ok, describe(again)
         assert counters(leapsome)["writes"] == 0

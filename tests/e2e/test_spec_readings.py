@@ -20,17 +20,14 @@ from typing import Any
 
 import pytest
 
+from harness.oracle import expected_state, hand_made, mismatches
 from sandbox.core import Knobs, SandboxServer
 from sandbox.personio.app import PersonioSandbox
 from tests.reliability.support import (
     JSON,
     Sync,
-    admin,
     counters,
     describe,
-    expected_state,
-    hand_made,
-    mismatches,
     start_leapsome,
 )
 
@@ -90,7 +87,7 @@ def start(tmp_path: Path, personio_options: JSON, leapsome_options: JSON) -> Com
     options = {**REALISTIC_LEAPSOME, **leapsome_options}
     leapsome = start_leapsome(**options)
     sync = Sync(personio, leapsome, tmp_path)
-    planted = admin(personio, "GET", "planted")
+    planted = sync.personio_admin.planted()
     return Company(
         sync, personio, leapsome, planted, hand_made(sync.leapsome_state()), bool(options["max_text_length"])
     )
@@ -109,40 +106,35 @@ def company(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Company]
 
 def changes(company: Company) -> dict[str, int]:
     """A round of ordinary HR changes in Personio; returns who was changed how."""
-    personio, awkward = company.personio, {i for ids in company.planted.values() for i in ids}
-    people = [p for p in admin(personio, "GET", "employees") if p["id"] not in awkward]
+    personio, awkward = company.sync.personio_admin, {i for ids in company.planted.values() for i in ids}
+    people = [p for p in personio.employees() if p["id"] not in awkward]
     bosses = {p["supervisor"]["id"] for p in people if p.get("supervisor")}
     root = next(p for p in people if p["status"] == "active" and not p.get("supervisor"))
     leaves = [p for p in people if p["status"] == "active" and p["id"] not in bosses and p.get("supervisor")]
     leaver, mover, rehomed, renamed = leaves[:4]
-    departments = admin(personio, "GET", "departments")
+    departments = personio.departments()
     elsewhere = next(d for d in departments if d["name"] and d["id"] != mover["department"]["id"])
-    hire = admin(
-        personio,
-        "POST",
-        "employees",
-        {
-            "first_name": "Grace",
-            "last_name": "Hopper",
-            "email": "grace.hopper@acme.example",
-            "status": "active",
-            "department": root["department"]["id"],
-            "supervisor": root["id"],
-        },
+    hire = personio.hire(
+        first_name="Grace",
+        last_name="Hopper",
+        email="grace.hopper@acme.example",
+        status="active",
+        department=root["department"]["id"],
+        supervisor=root["id"],
     )
     today = dt.date.today().isoformat()
-    admin(personio, "PATCH", f"employees/{leaver['id']}", {"status": "inactive", "termination_date": today})
-    admin(personio, "PATCH", f"employees/{mover['id']}", {"department": elsewhere["id"]})
-    admin(personio, "PATCH", f"employees/{rehomed['id']}", {"supervisor": root["id"]})
-    admin(personio, "PATCH", f"employees/{renamed['id']}", {"email": "Renamed.Person@acme.example"})
+    personio.update(leaver["id"], status="inactive", termination_date=today)
+    personio.update(mover["id"], department=elsewhere["id"])
+    personio.update(rehomed["id"], supervisor=root["id"])
+    personio.update(renamed["id"], email="Renamed.Person@acme.example")
     # A shared email is found only while both holders are in one run's input, and a rename that re-reads
     # the members (a reading below) would sync one of them: the department renamed holds neither.
-    holders = [p for p in admin(personio, "GET", "employees") if p["id"] in company.planted["shared_email"]]
+    holders = [p for p in personio.employees() if p["id"] in company.planted["shared_email"]]
     shared = {(p.get("department") or {}).get("id") for p in holders}
     team = next(d for d in departments if d["name"] and d["id"] not in shared)
-    admin(personio, "PATCH", f"departments/{team['id']}", {"name": f"{team['name']} (renamed)"})
+    personio.rename_department(team["id"], f"{team['name']} (renamed)")
     fixed = company.planted["no_email"][0]  # HR adds the missing email
-    admin(personio, "PATCH", f"employees/{fixed}", {"email": "found.at.last@acme.example"})
+    personio.update(fixed, email="found.at.last@acme.example")
     return {"hire": hire["id"], "leaver": leaver["id"], "fixed": fixed}
 
 
@@ -162,8 +154,8 @@ def test_the_sync_is_exact_under_each_reading(company: Company) -> None:
     assert {str(i) for i in company.unusable()} <= skipped
     assert report["verification"]["unconfirmed"] == []
 
-    admin(company.leapsome, "POST", "counters/reset")
-    admin(company.personio, "POST", "counters/reset")
+    company.sync.leapsome_admin.reset_counters()
+    company.sync.personio_admin.reset_counters()
     quiet = sync.run(first.state)
     assert quiet.ok, describe(quiet)
     assert leapsome_writes(company) == 0, describe(quiet)
@@ -176,22 +168,22 @@ def test_the_sync_is_exact_under_each_reading(company: Company) -> None:
     unusable = company.unusable() - {picks["fixed"]}
     assert company.problems(unusable=unusable) == [], describe(changed)
 
-    admin(company.leapsome, "POST", "counters/reset")
+    company.sync.leapsome_admin.reset_counters()
     again = sync.run(changed.state)
     assert again.ok, describe(again)
     assert leapsome_writes(company) == 0, describe(again)
 
     # a change seconds after the bookmark: the look-back and the time zone of `updated_since` matter now
-    admin(company.personio, "PATCH", f"employees/{picks['hire']}", {"supervisor": picks["fixed"]})
+    company.sync.personio_admin.update(picks["hire"], supervisor=picks["fixed"])
     soon = sync.run(again.state)
     assert soon.ok, describe(soon)
     assert company.problems(unusable=unusable) == [], describe(soon)
 
-    admin(company.personio, "DELETE", f"employees/{picks['hire']}")
+    company.sync.personio_admin.delete(picks["hire"])
     # HR names the department that had none: its members are known only from their records, so the team
     # comes with the next complete snapshot
     unnamed = company.planted["unnamed_department"][0]
-    admin(company.personio, "PATCH", f"departments/{unnamed}", {"name": "Warehouse"})
+    company.sync.personio_admin.rename_department(unnamed, "Warehouse")
     snapshot = sync.run()  # no bookmark: a complete snapshot
     assert snapshot.ok, describe(snapshot)
     assert company.problems(unusable=unusable, gone=[picks["hire"]]) == [], describe(snapshot)

@@ -1,9 +1,8 @@
-"""Shared machinery of the reliability tests: sandbox pairs, pipeline runs, the expected Leapsome state, secrets.
+"""Shared machinery of the reliability tests: sandbox pairs, pipeline runs, comparing two Leapsomes, secrets.
 
 Everything here drives the real plugin processes over HTTP against the in-process sandboxes and reads
-back what the sandboxes hold. The expected Leapsome state is derived from the Personio sandbox's own
-data (`GET /_admin/employees`, `/_admin/departments`) with the product contract (docs/design.md),
-never from the target's code.
+back what the sandboxes hold (through `harness.admin`). The expected Leapsome state, derived from the
+Personio sandbox's own data with the product contract (docs/design.md), is `harness.oracle`.
 """
 
 from __future__ import annotations
@@ -21,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import requests
-
+from harness.admin import LeapsomeAdmin, PersonioAdmin, SandboxAdmin
+from harness.oracle import Expected, expected_from
 from harness.pipeline import BIN, PipelineRun, PluginRun, _state_of, run_pipeline
 from sandbox.core import Knobs, SandboxServer
 from sandbox.leapsome import API_TOKEN
@@ -31,8 +30,6 @@ from sandbox.personio import CLIENT_ID, CLIENT_SECRET
 from sandbox.personio.app import PersonioSandbox
 
 JSON = dict[str, Any]
-SYNCED_STATUSES = ("active", "leave")
-TEAM_PREFIX = "personio-department-"
 PAPI = re.compile(r"papi-[0-9a-f]{40}")
 CONFIG_FILES = frozenset({"tap.json", "target.json"})  # the plugins' own input: they must hold the secrets
 
@@ -118,14 +115,8 @@ def start_leapsome(**kwargs: Any) -> SandboxServer:
     return SandboxServer(LeapsomeSandbox(knobs, **{k: v for k, v in kwargs.items() if k not in knob_names})).start()
 
 
-def admin(server: SandboxServer, method: str, path: str, payload: Any = None) -> Any:
-    response = requests.request(method, f"{server.url}/_admin/{path}", json=payload, timeout=30)
-    assert response.status_code < 400, f"{method} /_admin/{path}: {response.status_code} {response.text}"
-    return response.json() if response.content else None
-
-
 def counters(server: SandboxServer) -> JSON:
-    return dict(admin(server, "GET", "counters"))
+    return SandboxAdmin(server.url).counters()
 
 
 def note_faults(*servers: SandboxServer) -> Counter[str]:
@@ -148,9 +139,13 @@ class Sync:
     tap_overrides: JSON = field(default_factory=dict)
     target_overrides: JSON = field(default_factory=dict)
     runs: int = 0
+    personio_admin: PersonioAdmin = field(init=False)
+    leapsome_admin: LeapsomeAdmin = field(init=False)
 
     def __post_init__(self) -> None:
         LEDGER.artifact_dirs.append(self.workdir)
+        self.personio_admin = PersonioAdmin(self.personio.url)
+        self.leapsome_admin = LeapsomeAdmin(self.leapsome.url)
 
     def tap_config(self) -> JSON:
         return {
@@ -196,16 +191,16 @@ class Sync:
         return json.loads(path.read_text()) if path.exists() else None
 
     def leapsome_state(self) -> JSON:
-        return dict(admin(self.leapsome, "GET", "state"))
+        return self.leapsome_admin.state()
 
     def personio_employees(self) -> list[JSON]:
-        return list(admin(self.personio, "GET", "employees"))
+        return self.personio_admin.employees()
 
     def departments(self) -> dict[int, str | None]:
-        return {d["id"]: d["name"] for d in admin(self.personio, "GET", "departments")}
+        return self.personio_admin.department_names()
 
     def expected(self, **options: Any) -> Expected:
-        return expected_state(self.personio_employees(), self.departments(), **options)
+        return expected_from(self.personio_admin, **options)
 
 
 def describe(run: PipelineRun) -> str:
@@ -316,138 +311,7 @@ class Killer:
             time.sleep(0.001)
 
 
-# -- the expected Leapsome state -------------------------------------------------------------------------
-@dataclass
-class Expected:
-    """What Leapsome must hold for the synced part of the organisation, keyed by Personio ids."""
-
-    users: dict[str, JSON]  # externalId -> {userName, manager (externalId or None), team (externalId or None)}
-    teams: dict[str, JSON]  # team externalId -> {displayName, members (set of externalIds)}
-    inactive: set[str]  # employees who must not have an active user
-    unnamed_departments: set[int]
-    any_manager: set[str] = field(default_factory=set)  # users whose manager is not checked (cycles)
-
-
-def expected_state(
-    employees: list[JSON],
-    departments: dict[int, str | None],
-    *,
-    unusable: Iterable[int] = (),
-    gone: Iterable[int] = (),
-) -> Expected:
-    """The contract, applied to Personio's data.
-
-    Active/leave employees get one user; managers are their supervisors' users; one team per named
-    department with synced members, holding exactly them. `unusable` ids are bad records (no user
-    expected); `gone` ids were deleted from Personio (their users must be inactive).
-    """
-    skip = {str(i) for i in unusable}
-    people = {str(e["id"]): e for e in employees}
-    synced = {k for k, e in people.items() if e["status"] in SYNCED_STATUSES and k not in skip}
-    unnamed = {d for d, name in departments.items() if not (name or "").strip()}
-    users: dict[str, JSON] = {}
-    teams: dict[str, JSON] = {}
-    for key in sorted(synced, key=int):
-        person = people[key]
-        boss = person.get("supervisor")
-        manager = str(boss["id"]) if boss and str(boss["id"]) in synced and str(boss["id"]) != key else None
-        department = (person.get("department") or {}).get("id")
-        team = None
-        if department is not None and department not in unnamed:
-            team = f"{TEAM_PREFIX}{department}"
-            teams.setdefault(team, {"displayName": departments[department], "members": set()})["members"].add(key)
-        users[key] = {"userName": str(person["email"]).lower(), "manager": manager, "team": team}
-    inactive = {k for k, e in people.items() if e["status"] == "inactive"} | {str(i) for i in gone}
-    return Expected(users, teams, inactive, unnamed)
-
-
-def duplicates(state: JSON) -> list[str]:
-    """Users or teams that exist twice (same externalId or same name, case-insensitive)."""
-    problems: list[str] = []
-    for kind, items, keys in (
-        ("user", state["users"], ("externalId", "userName")),
-        ("team", state["groups"], ("externalId", "displayName")),
-    ):
-        for key in keys:
-            seen = Counter(str(i[key]).lower() for i in items if i.get(key))
-            problems += [f"{kind} {key} {value!r} x{n}" for value, n in seen.items() if n > 1]
-    return problems
-
-
-def mismatches(state: JSON, expected: Expected, hand_made: JSON | None = None) -> list[str]:
-    """Every way the Leapsome state differs from the expected one; empty when it is exactly right."""
-    problems = duplicates(state)
-    users = {u["id"]: u for u in state["users"]}
-    groups = {g["id"]: g for g in state["groups"]}
-    by_ext = {u["externalId"]: u for u in state["users"] if u.get("externalId")}
-    for key, want in expected.users.items():
-        user = by_ext.get(key)
-        if user is None:
-            problems.append(f"employee {key}: no Leapsome user")
-            continue
-        if not user["active"]:
-            problems.append(f"employee {key}: user is deactivated")
-        if str(user["userName"]).lower() != want["userName"]:
-            problems.append(f"employee {key}: userName {user['userName']!r}, want {want['userName']!r}")
-        manager = users.get(user.get("manager") or "", {}).get("externalId")
-        if manager != want["manager"] and key not in expected.any_manager:
-            problems.append(f"employee {key}: manager {manager!r}, want {want['manager']!r}")
-        synced_teams = {
-            groups[t]["externalId"]
-            for t in user.get("teams", [])
-            if t in groups and str(groups[t].get("externalId") or "").startswith(TEAM_PREFIX)
-        }
-        if synced_teams != ({want["team"]} if want["team"] else set()):
-            problems.append(f"employee {key}: teams {sorted(synced_teams)}, want {want['team']!r}")
-    for user in state["users"]:
-        key = user.get("externalId")
-        if key and key.isdigit() and key not in expected.users and user["active"]:
-            problems.append(f"employee {key}: has an active user but should not")
-    for key in expected.inactive:
-        user = by_ext.get(key)
-        if user is not None and user["active"]:
-            problems.append(f"employee {key} (inactive or gone): user still active")
-    synced_groups = {
-        g["externalId"]: g for g in state["groups"] if str(g.get("externalId") or "").startswith(TEAM_PREFIX)
-    }
-    for ext, want in expected.teams.items():
-        group = synced_groups.get(ext)
-        if group is None:
-            problems.append(f"team {ext}: missing")
-            continue
-        if group["displayName"] != want["displayName"]:
-            problems.append(f"team {ext}: name {group['displayName']!r}, want {want['displayName']!r}")
-        members = {users[m]["externalId"] for m in group["members"] if m in users and users[m]["active"]}
-        if members != want["members"]:
-            problems.append(
-                f"team {ext}: active members differ: +{sorted(members - want['members'])} "
-                f"-{sorted(want['members'] - members)}"
-            )
-    for ext, group in synced_groups.items():
-        active = [m for m in group["members"] if m in users and users[m]["active"]]
-        if ext not in expected.teams and active:
-            problems.append(f"team {ext}: exists with active members but should not")
-    if hand_made is not None:
-        problems += hand_made_changes(hand_made, state)
-    return problems
-
-
-def hand_made(state: JSON) -> JSON:
-    """The users and teams the sync must never touch, as they are now."""
-    return {
-        "users": [u for u in state["users"] if not u.get("externalId")],
-        "groups": [g for g in state["groups"] if not str(g.get("externalId") or "").startswith(TEAM_PREFIX)],
-    }
-
-
-def hand_made_changes(before: JSON, state: JSON) -> list[str]:
-    now_users = {u["id"]: u for u in state["users"]}
-    now_groups = {g["id"]: g for g in state["groups"]}
-    problems = [f"hand-made user {u['userName']} changed" for u in before["users"] if now_users.get(u["id"]) != u]
-    problems += [f"hand-made team {g['displayName']} changed" for g in before["groups"] if now_groups.get(g["id"]) != g]
-    return problems
-
-
+# -- comparing two Leapsome sandboxes (the oracle itself is harness/oracle.py) ----------------------
 def normalized(state: JSON) -> JSON:
     """The Leapsome state with Leapsome's own ids replaced by the sync's keys, to compare two sandboxes."""
     users = {u["id"]: u for u in state["users"]}

@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from harness.admin import LeapsomeAdmin, PersonioAdmin
+from harness.oracle import expected_state, hand_made, mismatches
 from harness.pipeline import PipelineRun
 from sandbox.core import SandboxServer
 from sandbox.leapsome import API_TOKEN
@@ -29,11 +31,7 @@ from tests.reliability.support import (
     JSON,
     LEDGER,
     Sync,
-    admin,
     describe,
-    expected_state,
-    hand_made,
-    mismatches,
     run_target,
     start_leapsome,
     start_personio,
@@ -103,28 +101,19 @@ def personio_cases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome
             "right-to-left names": picks[7]["id"],
         }
         boss = picks[8]["id"]
-        admin(personio, "PATCH", f"employees/{bad['missing email']}", {"email": ""})
-        admin(personio, "PATCH", f"employees/{bad['malformed email']}", {"email": "not-an-email"})
-        admin(personio, "PATCH", f"employees/{bad['inactive supervisor']}", {"supervisor": boss})
-        admin(personio, "PATCH", f"employees/{boss}", {"status": "inactive"})
-        unnamed = admin(personio, "POST", "departments", {"name": "Soon Unnamed"})["id"]
-        admin(personio, "PATCH", f"departments/{unnamed}", {"name": ""})
-        admin(personio, "PATCH", f"employees/{bad['department without a name']}", {"department": unnamed})
-        admin(personio, "PATCH", f"employees/{bad['300-character name']}", {"first_name": LONG_NAME})
-        long_department = admin(personio, "POST", "departments", {"name": LONG_DEPARTMENT})["id"]
-        admin(personio, "PATCH", f"employees/{bad['300-character department name']}", {"department": long_department})
-        admin(
-            personio,
-            "PATCH",
-            f"employees/{bad['control characters in names']}",
-            {"first_name": CONTROL_FIRST, "last_name": CONTROL_LAST},
-        )
-        admin(
-            personio,
-            "PATCH",
-            f"employees/{bad['right-to-left names']}",
-            {"first_name": RTL_FIRST, "last_name": RTL_LAST},
-        )
+        hr = sync.personio_admin
+        hr.update(bad["missing email"], email="")
+        hr.update(bad["malformed email"], email="not-an-email")
+        hr.update(bad["inactive supervisor"], supervisor=boss)
+        hr.update(boss, status="inactive")
+        unnamed = hr.create_department("Soon Unnamed")["id"]
+        hr.rename_department(unnamed, "")
+        hr.update(bad["department without a name"], department=unnamed)
+        hr.update(bad["300-character name"], first_name=LONG_NAME)
+        long_department = hr.create_department(LONG_DEPARTMENT)["id"]
+        hr.update(bad["300-character department name"], department=long_department)
+        hr.update(bad["control characters in names"], first_name=CONTROL_FIRST, last_name=CONTROL_LAST)
+        hr.update(bad["right-to-left names"], first_name=RTL_FIRST, last_name=RTL_LAST)
         untouched = hand_made(sync.leapsome_state())
         run = sync.run()
         state = sync.leapsome_state()
@@ -255,7 +244,7 @@ def test_hidden_attributes_are_named_and_nothing_is_written(tmp_path: Path) -> N
     LEDGER.bad_inputs.append("attributes hidden by Personio permissions")
     personio, leapsome = start_personio(30, 17), start_leapsome()
     try:
-        admin(personio, "POST", "whitelist", {"hidden": ["email"]})
+        PersonioAdmin(personio.url).hide("email")
         sync = Sync(personio, leapsome, tmp_path)
         before = sync.leapsome_state()
         run = sync.run()
@@ -278,11 +267,11 @@ def test_malformed_json_page_is_retried_and_everyone_syncs(tmp_path: Path) -> No
     try:
         sync = Sync(personio, leapsome, tmp_path, tap_overrides={"page_size": 10})
         untouched = hand_made(sync.leapsome_state())
-        admin(personio, "POST", "malformed-next-page")
+        PersonioAdmin(personio.url).malformed_next_page()
         run = sync.run()
         assert run.ok, describe(run)
         assert "not JSON" in run.tap.stderr, "the malformed page is not reported\n" + describe(run)
-        assert not admin(personio, "GET", "knobs")["fault_rate"]
+        assert not PersonioAdmin(personio.url).knobs()["fault_rate"]
         assert personio.app.malformed_next_page is False  # the switch was used up by this run
         assert mismatches(sync.leapsome_state(), sync.expected(), untouched) == []
     finally:
@@ -316,8 +305,8 @@ def tap_output(
     personio = start_personio(30, 23)
     try:
         lines = tap_messages(tmp_path_factory.mktemp("bad-tap"), personio)
-        people = admin(personio, "GET", "employees")
-        departments = {d["id"]: d["name"] for d in admin(personio, "GET", "departments")}
+        people = PersonioAdmin(personio.url).employees()
+        departments = {d["id"]: d["name"] for d in PersonioAdmin(personio.url).departments()}
         yield lines, people, departments
     finally:
         personio.stop()
@@ -348,9 +337,9 @@ def test_duplicate_email_unknown_supervisor_self_supervision_and_cycles(
         by_id[report]["supervisor"] = supervisor_of(by_id[boss])
     leapsome = start_leapsome()
     try:
-        untouched = hand_made(admin(leapsome, "GET", "state"))
+        untouched = hand_made(LeapsomeAdmin(leapsome.url).state())
         run = run_target(tmp_path, [json.dumps(m) for m in messages], target_config(leapsome, tmp_path))
-        state = admin(leapsome, "GET", "state")
+        state = LeapsomeAdmin(leapsome.url).state()
         report = json.loads((tmp_path / "report.json").read_text()) if (tmp_path / "report.json").exists() else None
         outcome = Outcome(run, state, report, {}, {}, untouched, [])
         assert run.target.returncode == 0, describe(run)  # each is HR data to fix: skipped, the rest synced
@@ -409,9 +398,9 @@ def test_schema_change_mid_stream_keeps_every_record(
     edited = [*messages[:half], changed, *messages[half:]]
     leapsome = start_leapsome()
     try:
-        untouched = hand_made(admin(leapsome, "GET", "state"))
+        untouched = hand_made(LeapsomeAdmin(leapsome.url).state())
         run = run_target(tmp_path, [json.dumps(m) for m in edited], target_config(leapsome, tmp_path))
-        state = admin(leapsome, "GET", "state")
+        state = LeapsomeAdmin(leapsome.url).state()
         problems = mismatches(state, expected_state(people, departments), untouched)
         assert problems == [], f"{problems}\n{describe(run)}"
         assert run.target.returncode == 0, describe(run)

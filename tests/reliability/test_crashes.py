@@ -19,24 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
+from harness.admin import PersonioAdmin
+from harness.oracle import Expected, hand_made, mismatches
 from harness.pipeline import PipelineRun
 from sandbox.core import SandboxServer
-from tests.reliability.support import (
-    LEDGER,
-    Expected,
-    Killer,
-    Sync,
-    admin,
-    describe,
-    diff,
-    hand_made,
-    mismatches,
-    normalized,
-    start_leapsome,
-    start_personio,
-)
+from tests.reliability.support import LEDGER, Killer, Sync, describe, diff, normalized, start_leapsome, start_personio
 
 EMPLOYEES = 60
 ORG_SEED = 9
@@ -48,53 +36,40 @@ LATENCY_MS = 5
 def change_organisation(personio: SandboxServer, seed: int) -> dict[str, Any]:
     """Leavers, one deleted employee, hires, moves, supervisor/email/department-name changes."""
     rng = random.Random(seed)
-    people = sorted(admin(personio, "GET", "employees"), key=lambda e: e["id"])
+    hr = PersonioAdmin(personio.url)
+    people = sorted(hr.employees(), key=lambda e: e["id"])
     synced = [e for e in people if e["status"] in ("active", "leave")]
-    departments = sorted(d["id"] for d in admin(personio, "GET", "departments"))
+    departments = sorted(d["id"] for d in hr.departments())
     picked = rng.sample(synced, 10)
     leavers, deleted, movers, email_change = picked[:2], picked[2], picked[3:6], picked[6]
     rewired = picked[7:10]
     for person in leavers:
-        admin(personio, "PATCH", f"employees/{person['id']}", {"status": "inactive"})
-    admin(personio, "DELETE", f"employees/{deleted['id']}")
+        hr.update(person["id"], status="inactive")
+    hr.delete(deleted["id"])
     for person in movers:
         current = (person.get("department") or {}).get("id")
-        admin(
-            personio,
-            "PATCH",
-            f"employees/{person['id']}",
-            {"department": rng.choice([d for d in departments if d != current])},
-        )
-    admin(personio, "PATCH", f"employees/{email_change['id']}", {"email": f"renamed.{email_change['id']}@acme.example"})
+        hr.update(person["id"], department=rng.choice([d for d in departments if d != current]))
+    hr.update(email_change["id"], email=f"renamed.{email_change['id']}@acme.example")
     for person in rewired:  # a new supervisor wherever the sandbox accepts it (it refuses cycles)
         for boss in rng.sample(synced, len(synced)):
             if boss["id"] in (person["id"], deleted["id"]):
                 continue
-            response = admin_try(personio, f"employees/{person['id']}", {"supervisor": boss["id"]})
+            response = hr.try_update(person["id"], supervisor=boss["id"])
             if response < 400:
                 break
     hires = [
-        admin(
-            personio,
-            "POST",
-            "employees",
-            {
-                "first_name": "Neu",
-                "last_name": f"Hire {n}",
-                "email": f"neu.hire{n}@acme.example",
-                "status": "active",
-                "department": rng.choice(departments),
-                "supervisor": rng.choice(synced[:5])["id"],
-            },
+        hr.hire(
+            first_name="Neu",
+            last_name=f"Hire {n}",
+            email=f"neu.hire{n}@acme.example",
+            status="active",
+            department=rng.choice(departments),
+            supervisor=rng.choice(synced[:5])["id"],
         )
         for n in (1, 2)
     ]
-    admin(personio, "PATCH", f"departments/{departments[0]}", {"name": "Renamed Department"})
+    hr.rename_department(departments[0], "Renamed Department")
     return {"deleted": deleted["id"], "hires": [h["id"] for h in hires]}
-
-
-def admin_try(server: SandboxServer, path: str, payload: Any) -> int:
-    return requests.patch(f"{server.url}/_admin/{path}", json=payload, timeout=30).status_code
 
 
 @dataclass

@@ -13,17 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.support import (
-    Sync,
-    describe,
-    diff,
-    hand_made,
-    mismatches,
-    normalized,
-    note_faults,
-    start_leapsome,
-    start_personio,
-)
+from harness.oracle import hand_made, mismatches
+from tests.reliability.support import Sync, describe, diff, normalized, note_faults, start_leapsome, start_personio
 
 EMPLOYEES = 60
 ORG_SEED = 4

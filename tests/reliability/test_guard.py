@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.reliability.support import Sync, admin, describe, start_leapsome, start_personio
+from harness.admin import PersonioAdmin
+from tests.reliability.support import Sync, describe, start_leapsome, start_personio
 
 
 def test_a_snapshot_that_lost_most_employees_deactivates_nobody(tmp_path: Path) -> None:
@@ -33,16 +34,16 @@ def test_a_snapshot_that_lost_most_employees_deactivates_nobody(tmp_path: Path) 
             assert all(m in log for m in messages), f"{scenario}: the failure does not say {messages}\n{context}"
 
         # revoked permissions: the credentials may no longer read `status`
-        admin(personio, "POST", "whitelist", {"hidden": ["status"]})
+        PersonioAdmin(personio.url).hide("status")
         check("status hidden", "has no status")
-        admin(personio, "POST", "whitelist", {"hidden": []})
+        PersonioAdmin(personio.url).hide()
         # a wrong filter / lost permissions: only three employees left in the snapshot
         for employee_id in people[3:]:
-            admin(personio, "DELETE", f"employees/{employee_id}")
+            PersonioAdmin(personio.url).delete(employee_id)
         check("three employees left", "refus", "deactivat")
         # and none at all
         for employee_id in people[:3]:
-            admin(personio, "DELETE", f"employees/{employee_id}")
+            PersonioAdmin(personio.url).delete(employee_id)
         check("no employees left", "refus", "deactivat")
     finally:
         personio.stop()

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.reliability.support import Sync, counters, describe, hand_made, mismatches, start_leapsome, start_personio
+from harness.oracle import hand_made, mismatches
+from tests.reliability.support import Sync, counters, describe, start_leapsome, start_personio
 
 PERSONIO_BURST = 15
 LEAPSOME_LIMIT = 30
