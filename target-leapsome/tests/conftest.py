@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import requests
 from target_leapsome.target import TargetLeapsome
 
+from harness.admin import LeapsomeAdmin
 from sandbox.leapsome import API_TOKEN
 
 REF = {"type": ["object", "null"], "properties": {"id": {"type": "integer"}, "name": {"type": ["string", "null"]}}}
@@ -212,42 +212,22 @@ def run_target(config: dict[str, Any], lines: str) -> RunResult:
     return RunResult(error is None, error, states, "\n".join(capture.lines), stdout.getvalue(), target)
 
 
-class Leapsome:
-    """The sandbox as the tests see it: config for the target, admin reads and hand edits."""
+class Leapsome(LeapsomeAdmin):
+    """The sandbox as the tests see it: config for the target, and its typed admin client (`harness.admin`).
+
+    `state()`, `by_external()`, `groups()`, `counters()`, `reset_counters()`, `knobs()`, `create_user()`, ...
+    """
 
     def __init__(self, server: Any) -> None:
+        super().__init__(server.url)
         self.server = server
-        self.url = server.url
 
     def config(self, **overrides: Any) -> dict[str, Any]:
         return {"api_token": API_TOKEN, "base_url": f"{self.url}/scim/v1", **overrides}
 
-    def state(self) -> dict[str, Any]:
-        return requests.get(f"{self.url}/_admin/state", timeout=30).json()
-
-    def counters(self) -> dict[str, Any]:
-        return requests.get(f"{self.url}/_admin/counters", timeout=30).json()
-
-    def reset_counters(self) -> None:
-        requests.post(f"{self.url}/_admin/counters/reset", timeout=30).raise_for_status()
-
-    def knobs(self, **knobs: Any) -> None:
-        requests.post(f"{self.url}/_admin/knobs", json=knobs, timeout=30).raise_for_status()
-
     def admin(self, method: str, path: str, body: Any = None) -> Any:
-        response = requests.request(method, f"{self.url}/_admin{path}", json=body, timeout=30)
-        response.raise_for_status()
-        return response.json()
-
-    def users(self) -> dict[str, dict[str, Any]]:
-        """Users by userName (lower-case)."""
-        return {u["userName"].lower(): u for u in self.state()["users"]}
-
-    def by_external(self) -> dict[str, dict[str, Any]]:
-        return {u["externalId"]: u for u in self.state()["users"] if u["externalId"]}
-
-    def groups(self) -> dict[str, dict[str, Any]]:
-        return {g["displayName"]: g for g in self.state()["groups"]}
+        """Compatibility for test modules not yet on the typed methods (`path` as `/users/...`)."""
+        return self.request(method, path.lstrip("/"), body)
 
     def run(self, lines: str, **config: Any) -> RunResult:
         return run_target(self.config(**config), lines)

@@ -1,138 +1,41 @@
 """Property tests of the pure planner: its plan reaches the desired state, then planning again is empty.
 
-Plans are applied by the real applier to an in-memory Leapsome that models the documented SCIM semantics.
+Plans are applied by the real applier through the real `LeapsomeClient` to a real `LeapsomeSandbox`, in
+process: one fresh sandbox per hypothesis example (from `leapsome_factory`, rate limit off; starting one
+takes milliseconds, and the sandbox has no reset route), seeded by hand through its admin routes.
 """
 
 from __future__ import annotations
 
-import itertools
-import threading
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from target_leapsome.apply import apply_plan
+from target_leapsome.client import LeapsomeClient
 from target_leapsome.desired import Rules, build_desired
 from target_leapsome.mapping import parse_mapping
-from target_leapsome.models import LeapsomeState
 from target_leapsome.planner import PlanOptions, plan_sync
-from target_leapsome.scim import ENTERPRISE, parse_team, parse_user
+from target_leapsome.reconcile import read_state
 from target_leapsome.scope import parse_scope
+
+from harness.admin import LeapsomeAdmin
+from sandbox.leapsome import API_TOKEN
 
 # the two ways an email that moves between employees in one run is deferred to the next run
 EMAIL_MOVED = ("is the userName of Leapsome user", "that userName belongs to Leapsome user")
 DEPARTMENT_NAMES = {1: "Engineering", 2: "Sales", 3: "People"}
+# a hypothesis example is a handful of syncs against a fresh sandbox; these keep both tests within ~60 s
+EXAMPLES, MAPPED_EXAMPLES = 60, 40
+PROPERTY_SETTINGS = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+}
 
 
-class MemoryLeapsome:
-    """Leapsome's write semantics, in memory: plain-object PATCH, enterprise merge, member add/replace."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.ids = itertools.count(1)
-        self.users: dict[str, dict] = {}
-        self.groups: dict[str, dict] = {}
-
-    def add_user(self, user_name, external_id=None, **fields):
-        uid = f"u{next(self.ids)}"
-        self.users[uid] = {
-            "id": uid,
-            "userName": user_name,
-            "externalId": external_id,
-            "active": True,
-            "name": {},
-            ENTERPRISE: {},
-            "manager": None,
-            "teams": set(),
-            **fields,
-        }
-        return self.users[uid]
-
-    def by_name(self, name):
-        return next((u for u in self.users.values() if u["userName"].lower() == name.lower()), None)
-
-    # -- the client surface apply_plan uses --
-    def create_user(self, body):
-        with self.lock:
-            existing = self.by_name(body["userName"])
-            if existing:
-                return self.render(existing)
-            user = self.add_user(body["userName"], body.get("externalId"))
-            self._write_user(user, body)
-            return self.render(user)
-
-    def patch_user(self, user_id, body):
-        with self.lock:
-            user = self.users[user_id]
-            holder = self.by_name(body["userName"])
-            assert holder is None or holder is user, "userName conflict"
-            self._write_user(user, body)
-            return self.render(user)
-
-    def _write_user(self, user, body):
-        user["userName"] = body["userName"]
-        for key in ("externalId", "active", "displayName", "title"):
-            if key in body:
-                user[key] = body[key]
-        if "name" in body:
-            user["name"] = dict(body["name"])
-        for key, value in body.get(ENTERPRISE, {}).items():
-            if key == "manager":
-                assert value != user["id"], "self manager"
-                assert value == "" or value in self.users
-                user["manager"] = value or None
-            elif value:
-                user[ENTERPRISE][key] = value
-            else:
-                user[ENTERPRISE].pop(key, None)
-
-    def create_group(self, body):
-        with self.lock:
-            assert set(body) <= {"displayName", "externalId"}, "undocumented field in a group create"
-            assert not any(g["displayName"].lower() == body["displayName"].lower() for g in self.groups.values())
-            gid = f"g{next(self.ids)}"
-            self.groups[gid] = {"id": gid, "displayName": body["displayName"], "externalId": body.get("externalId")}
-            self._members(gid, body)
-            return dict(self.groups[gid])
-
-    def patch_group(self, group_id, body):
-        with self.lock:
-            group = self.groups[group_id]
-            for key in ("displayName", "externalId"):
-                if key in body:
-                    group[key] = body[key]
-            if body.get("replaceMembers"):
-                for user in self.users.values():
-                    user["teams"].discard(group_id)
-            self._members(group_id, body)
-            return dict(group)
-
-    def _members(self, gid, body):
-        members = body.get("members") or []
-        assert len(members) <= 100
-        for member in members:
-            self.users[member["value"]]["teams"].add(gid)
-
-    def render(self, user):
-        enterprise = dict(user[ENTERPRISE])
-        if user["manager"]:
-            enterprise["manager"] = {"managerId": user["manager"]}
-        return {
-            "id": user["id"],
-            "userName": user["userName"],
-            "externalId": user["externalId"],
-            "active": user["active"],
-            "name": user["name"],
-            "displayName": user.get("displayName"),
-            "title": user.get("title"),
-            ENTERPRISE: enterprise,
-            "groups": [{"value": g} for g in sorted(user["teams"])],
-        }
-
-    def state(self) -> LeapsomeState:
-        return LeapsomeState(
-            tuple(parse_user(self.render(u)) for u in self.users.values()),
-            tuple(parse_team(g) for g in self.groups.values()),
-        )
+def sandbox(leapsome_factory) -> tuple[LeapsomeAdmin, LeapsomeClient]:
+    """A fresh, empty Leapsome sandbox (rate limit off): its admin client and the target's own client."""
+    server = leapsome_factory(empty=True, rate_limit=False)
+    client = LeapsomeClient(f"{server.url}/scim/v1", API_TOKEN, max_requests_per_second=0, max_retries=0)
+    return LeapsomeAdmin(server.url), client
 
 
 def record(eid, status, department, supervisor, email, first, position, preferred, level=None):  # noqa: PLR0917
@@ -176,8 +79,8 @@ def employees(max_id=12):
 steps = st.lists(st.tuples(employees(), st.booleans(), st.sampled_from([None, "Revenue"])), min_size=1, max_size=4)
 
 
-def check(leapsome, desired, options):
-    state = leapsome.state()
+def check(client, desired, options):
+    state = read_state(client)
     replan = plan_sync(desired, state, options)
     assert replan.is_empty(), (replan.user_creates, replan.user_updates, replan.team_writes)
     names = [u.user_name.lower() for u in state.users]
@@ -233,34 +136,35 @@ def check(leapsome, desired, options):
             assert members - undecided == expected - undecided
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, **PROPERTY_SETTINGS)
 @given(steps)
-def test_plan_reaches_desired_state_and_replanning_is_empty(sequence):
-    leapsome = MemoryLeapsome()
-    leapsome.add_user("hand@acme.example", displayName="Hand Made")
-    leapsome.add_user("other@acme.example", externalId="crm-9")
-    leapsome.groups["gh"] = {"id": "gh", "displayName": "Sales", "externalId": None}
-    leapsome.groups["gb"] = {"id": "gb", "displayName": "Book Club", "externalId": None}
-    leapsome.users["u2"]["teams"].add("gb")
+def test_plan_reaches_desired_state_and_replanning_is_empty(leapsome_factory, sequence):
+    admin, leapsome = sandbox(leapsome_factory)
+    admin.create_user(userName="hand@acme.example", displayName="Hand Made")
+    crm = admin.create_user(userName="other@acme.example", externalId="crm-9")
+    admin.create_group(displayName="Sales")
+    book_club = admin.create_group(displayName="Book Club", members=[crm["id"]])
     options = PlanOptions()
     for records, complete, rename in sequence:
         departments = [{"id": k, "name": v} for k, v in DEPARTMENT_NAMES.items()]
         if rename:
             departments[1] = {"id": 2, "name": rename}
         desired = build_desired(records, departments, options.statuses, complete=complete)
-        plan = plan_sync(desired, leapsome.state(), options)
-        result = apply_plan(plan, leapsome, concurrency=2)  # the real applier, on the in-memory Leapsome
+        plan = plan_sync(desired, read_state(leapsome), options)
+        result = apply_plan(plan, leapsome, concurrency=2)  # the real applier, on the real sandbox
         assert result.failures == []
         if any(phrase in s.reason for s in plan.skips for phrase in EMAIL_MOVED):
             # an email that moves from one employee to another in the same run is only free after it
             # (the holder is renamed in the update phase); the next run completes it
-            assert apply_plan(plan_sync(desired, leapsome.state(), options), leapsome, 2).failures == []
+            assert apply_plan(plan_sync(desired, read_state(leapsome), options), leapsome, 2).failures == []
         check(leapsome, desired, options)
-    book_club = {u["id"] for u in leapsome.users.values() if "gb" in u["teams"]}
-    assert book_club == {"u2"}
-    assert leapsome.groups["gb"]["displayName"] == "Book Club"
-    assert leapsome.users["u2"]["externalId"] == "crm-9"
-    assert leapsome.users["u2"]["active"]
+    state = admin.state()
+    users = {u["id"]: u for u in state["users"]}
+    groups = {g["id"]: g for g in state["groups"]}
+    assert set(groups[book_club["id"]]["members"]) == {crm["id"]}
+    assert groups[book_club["id"]]["displayName"] == "Book Club"
+    assert users[crm["id"]]["externalId"] == "crm-9"
+    assert users[crm["id"]]["active"]
 
 
 MAPPINGS = [
@@ -274,18 +178,18 @@ SCOPES = [
 ]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=MAPPED_EXAMPLES, **PROPERTY_SETTINGS)
 @given(steps, st.sampled_from(MAPPINGS), st.sampled_from(SCOPES))
-def test_mapped_and_scoped_plans_reach_the_desired_state(sequence, mapping, scope):
-    leapsome = MemoryLeapsome()
-    leapsome.add_user("hand@acme.example", displayName="Hand Made")
+def test_mapped_and_scoped_plans_reach_the_desired_state(leapsome_factory, sequence, mapping, scope):
+    admin, leapsome = sandbox(leapsome_factory)
+    admin.create_user(userName="hand@acme.example", displayName="Hand Made")
     rules = Rules(parse_mapping(mapping), parse_scope(scope))
     options = PlanOptions(out_of_scope=rules.scope.out_of_scope)
     for records, complete, _ in sequence:
         departments = [{"id": k, "name": v} for k, v in DEPARTMENT_NAMES.items()]
         desired = build_desired(records, departments, options.statuses, complete=complete, rules=rules)
-        plan = plan_sync(desired, leapsome.state(), options)
+        plan = plan_sync(desired, read_state(leapsome), options)
         assert apply_plan(plan, leapsome, concurrency=2).failures == []
         if any(phrase in s.reason for s in plan.skips for phrase in EMAIL_MOVED):
-            assert apply_plan(plan_sync(desired, leapsome.state(), options), leapsome, 2).failures == []
+            assert apply_plan(plan_sync(desired, read_state(leapsome), options), leapsome, 2).failures == []
         check(leapsome, desired, options)
