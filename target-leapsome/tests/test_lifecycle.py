@@ -1,13 +1,34 @@
-"""The HR lifecycle a real company goes through, each behaviour over HTTP against the Leapsome sandbox.
+"""The HR lifecycle a real company goes through, over HTTP against the Leapsome sandbox.
 
-Migration from a Leapsome that is already populated, rehires under a new Personio id, email changes that
-collide in one run, hand edits reverted, structure changes in one run, managers who left. Every scenario
-ends with a run that has nothing to do and writes nothing.
+Who gets a user by status, leavers deactivated (never deleted), returners reactivated, complete snapshots
+versus incremental input, the deactivation guards, and migration from a Leapsome that is already populated.
 """
 
 from __future__ import annotations
 
 import json
+
+
+def org(singer, n=6):
+    """A small org: 1 heads Engineering, 2..n report to 1; even ids in Sales."""
+    people = [singer.employee(1, first="Ada", last="Boss", position="CTO")]
+    for i in range(2, n + 1):
+        people.append(singer.employee(i, department=2 if i % 2 == 0 else 1, supervisor=1))
+    return people
+
+
+def sync(leapsome, singer, people, **kwargs):
+    config = kwargs.pop("config", {})
+    result = leapsome.run(singer.input(people, **kwargs), **config)
+    assert result.ok, f"{result.error}\n{result.log}"
+    return result
+
+
+def people(singer, n, departments=3):
+    return [singer.employee(1, first="Ada", last="Boss")] + [
+        singer.employee(i, department=1 + i % departments, supervisor=1 + (i // 10)) for i in range(2, n + 1)
+    ]
+
 
 DEPARTMENTS = {1: "Engineering", 2: "Sales", 3: "People"}
 
@@ -46,11 +67,105 @@ def populated_by_another_integration(leapsome, singer):
     ]
     ids = {}
     for person in people:
-        user = leapsome.admin("POST", "/users", {"userName": person["email"].lower(), "title": "From native"})
+        user = leapsome.create_user(userName=person["email"].lower(), title="From native")
         ids[person["id"]] = user["id"]
-    stale = leapsome.admin("POST", "/users", {"userName": "contractor@acme.example"})
-    leapsome.admin("POST", "/groups", {"displayName": "Engineering", "members": [ids[1], ids[2], ids[5], stale["id"]]})
+    stale = leapsome.create_user(userName="contractor@acme.example")
+    leapsome.create_group(displayName="Engineering", members=[ids[1], ids[2], ids[5], stale["id"]])
     return people, ids, stale
+
+
+def test_only_active_and_leave_get_users_by_default(leapsome, singer):
+    people = [
+        singer.employee(1, status="active"),
+        singer.employee(2, status="leave"),
+        singer.employee(3, status="onboarding"),
+        singer.employee(4, status="inactive"),
+    ]
+    sync(leapsome, singer, people)
+    assert set(leapsome.by_external()) == {"1", "2"}
+
+
+def test_statuses_setting_can_pre_create_onboarding(leapsome, singer):
+    people = [singer.employee(1, status="active"), singer.employee(3, status="onboarding")]
+    sync(leapsome, singer, people, config={"statuses": ["active", "leave", "onboarding"]})
+    assert set(leapsome.by_external()) == {"1", "3"}
+
+
+def test_leaver_is_deactivated_never_deleted(leapsome, singer):
+    people = org(singer)
+    sync(leapsome, singer, people)
+    leaver = singer.employee(5, supervisor=1, status="inactive", termination_date="2026-01-31")
+    sync(leapsome, singer, [leaver], snapshot=False)
+    user = leapsome.by_external()["5"]
+    assert user["active"] is False
+    assert leapsome.counters()["by_method"].get("DELETE", 0) == 0
+
+
+def test_returning_employee_is_reactivated(leapsome, singer):
+    sync(leapsome, singer, org(singer))
+    sync(leapsome, singer, [singer.employee(5, supervisor=1, status="inactive")], snapshot=False)
+    assert leapsome.by_external()["5"]["active"] is False
+    sync(leapsome, singer, [singer.employee(5, supervisor=1, status="active")], snapshot=False)
+    assert leapsome.by_external()["5"]["active"] is True
+
+
+def test_complete_snapshot_deactivates_users_whose_employee_is_gone(leapsome, singer):
+    people = org(singer)
+    sync(leapsome, singer, people)
+    sync(leapsome, singer, people[:-1], config={"max_deactivation_share": 1.0})
+    users = leapsome.by_external()
+    assert users["6"]["active"] is False
+    assert all(users[k]["active"] for k in ("1", "2", "3", "4", "5"))
+
+
+def test_snapshot_cut_short_deactivates_nobody(leapsome, singer):
+    people = org(singer)
+    sync(leapsome, singer, people)
+    sync(leapsome, singer, people[:3], activate=False)
+    assert all(u["active"] for u in leapsome.by_external().values())
+
+
+def test_incremental_input_never_deactivates_for_absence(leapsome, singer):
+    people = org(singer)
+    sync(leapsome, singer, people)
+    sync(leapsome, singer, [people[1]], snapshot=False)
+    assert all(u["active"] for u in leapsome.by_external().values())
+
+
+def test_deactivation_limit_refuses_and_writes_nothing(leapsome, singer):
+    org = people(singer, 40)
+    assert leapsome.run(singer.input(org)).ok
+    leapsome.reset_counters()
+    result = leapsome.run(singer.input(org[:10]))
+    assert not result.ok
+    assert "max_deactivation" in result.error or "max_deactivation" in result.log
+    assert leapsome.counters()["writes"] == 0
+    assert result.states == []
+    assert all(u["active"] for u in leapsome.by_external().values())
+
+
+def test_empty_snapshot_is_refused(leapsome, singer):
+    org = people(singer, 40)
+    assert leapsome.run(singer.input(org)).ok
+    result = leapsome.run(singer.input([]))
+    assert not result.ok
+    assert result.states == []
+    assert all(u["active"] for u in leapsome.by_external().values())
+
+
+def test_empty_snapshot_without_departments_is_refused(leapsome, singer):
+    assert leapsome.run(singer.input(people(singer, 40))).ok
+    version = 1767700000000
+    lines = [
+        {"type": "SCHEMA", "stream": "employees", "schema": singer.schema, "key_properties": ["id"]},
+        {"type": "ACTIVATE_VERSION", "stream": "employees", "version": version},
+        {"type": "STATE", "value": {"bookmarks": {"employees": {"replication_key_value": "x"}}}},
+    ]
+    result = leapsome.run("".join(json.dumps(line) + "\n" for line in lines))
+    assert not result.ok
+    assert "max_deactivation" in result.error
+    assert result.states == []
+    assert all(u["active"] for u in leapsome.by_external().values())
 
 
 def test_migration_dry_run_reads_like_a_plan_and_writes_nothing(leapsome, singer):
@@ -95,166 +210,3 @@ def test_a_large_migration_backlog_is_refused_with_how_to_let_it_through(leapsom
     assert all(not u["externalId"] for u in leapsome.state()["users"])  # nothing written
     run(leapsome, singer, people, DEPARTMENTS, config={"max_deactivations": 2})
     nothing_left(leapsome, singer, people, DEPARTMENTS)
-
-
-# -- rehires and reused emails ---------------------------------------------------------------------
-def test_a_returning_employee_with_a_new_personio_id_gets_their_former_user_back(leapsome, singer, tmp_path):
-    boss = singer.employee(1, first="Ada", last="Boss")
-    before = singer.employee(39, first="Rita", last="Return", email="rita@acme.example", supervisor=1)
-    run(leapsome, singer, [boss, before])
-    former = leapsome.by_external()["39"]
-    run(leapsome, singer, [{**before, "status": "inactive"}], snapshot=False)
-    assert not leapsome.by_external()["39"]["active"]
-    back = singer.employee(
-        77, first="Rita", last="Return", email="Rita@acme.example", supervisor=1, position="Principal", department=2
-    )
-    path = tmp_path / "report.json"
-    run(leapsome, singer, [back], snapshot=False, config={"report_path": str(path)})
-    users = leapsome.by_external()
-    assert "39" not in users
-    assert users["77"]["id"] == former["id"]  # the same user: their Leapsome history stays theirs
-    assert users["77"]["active"]
-    assert users["77"]["title"] == "Principal"
-    assert members(leapsome, "personio-department-2") == {"77"}
-    report = json.loads(path.read_text())
-    assert report["counts"]["taken_over"] == 1
-    action = next(a for a in report["actions"] if "taken_over" in a["action"])
-    assert action["changes"]["external_id"] == {"before": "39", "after": "77"}
-    everyone = [boss, {**before, "status": "inactive"}, back]
-    nothing_left(leapsome, singer, everyone)  # a complete snapshot agrees
-
-
-def test_an_email_of_an_active_employee_is_not_taken_over(leapsome, singer):
-    holder = singer.employee(39, email="shared@acme.example")
-    run(leapsome, singer, [holder])
-    result = run(leapsome, singer, [singer.employee(77, email="shared@acme.example")], snapshot=False)
-    assert "77" not in leapsome.by_external()
-    assert "belongs to externalId 39; not synced" in result.log
-
-
-# -- email changes that collide ---------------------------------------------------------------------
-def test_swapped_and_chained_emails_are_applied_in_one_run(leapsome, singer, tmp_path):
-    a = singer.employee(1, email="a@acme.example")
-    b = singer.employee(2, email="b@acme.example")
-    c = singer.employee(3, email="c@acme.example")
-    run(leapsome, singer, [a, b, c])
-    ids = {k: u["id"] for k, u in leapsome.by_external().items()}
-    changed = [
-        {**a, "email": "b@acme.example"},
-        {**b, "email": "a@acme.example"},
-        {**c, "email": "d@acme.example"},
-        singer.employee(4, email="c@acme.example"),  # takes the address employee 3 gives up
-    ]
-    path = tmp_path / "report.json"
-    run(leapsome, singer, changed, snapshot=False, config={"report_path": str(path)})
-    users = leapsome.by_external()
-    assert {k: users[k]["userName"] for k in users} == {
-        "1": "b@acme.example",
-        "2": "a@acme.example",
-        "3": "d@acme.example",
-        "4": "c@acme.example",
-    }
-    assert {k: users[k]["id"] for k in ("1", "2", "3")} == ids
-    report = json.loads(path.read_text())
-    assert report["counts"]["email_changed"] == 3
-    # every address that changes hands is freed first (the final updates then run in any order)
-    assert sum(1 for a in report["actions"] if a["action"] == "address_freed") == 3
-    nothing_left(leapsome, singer, changed)
-
-
-def test_an_email_swap_interrupted_half_way_converges(leapsome, singer):
-    a = singer.employee(1, email="a@acme.example")
-    b = singer.employee(2, email="b@acme.example")
-    run(leapsome, singer, [a, b])
-    # as a killed run would leave it: employee 2 moved out of the way, nothing else done yet
-    user = leapsome.by_external()["2"]
-    leapsome.admin("PATCH", f"/users/{user['id']}", {"userName": "personio-sync-moving-2@acme.example"})
-    swapped = [{**a, "email": "b@acme.example"}, {**b, "email": "a@acme.example"}]
-    run(leapsome, singer, swapped, snapshot=False)
-    users = leapsome.by_external()
-    assert (users["1"]["userName"], users["2"]["userName"]) == ("b@acme.example", "a@acme.example")
-    nothing_left(leapsome, singer, swapped)
-
-
-# -- hand edits -------------------------------------------------------------------------------------
-def test_hand_edits_on_synced_objects_are_reverted_by_a_complete_snapshot(leapsome, singer):
-    people = [singer.employee(i, supervisor=1 if i > 1 else None) for i in range(1, 5)]
-    run(leapsome, singer, people, DEPARTMENTS)
-    users = leapsome.by_external()
-    team = next(g for g in leapsome.state()["groups"] if g["externalId"] == "personio-department-1")
-    hand = next(u for u in leapsome.state()["users"] if not u["externalId"])
-    leapsome.admin("PATCH", f"/users/{users['2']['id']}", {"active": False})
-    leapsome.admin("PATCH", f"/users/{users['3']['id']}", {"title": "Chief Hand Edit"})
-    leapsome.admin("PATCH", f"/groups/{team['id']}", {"displayName": "Eng (by hand)"})
-    leapsome.admin("PATCH", f"/groups/{team['id']}", {"members": [*team["members"], hand["id"]]})
-    run(leapsome, singer, people, DEPARTMENTS)
-    users = leapsome.by_external()
-    assert users["2"]["active"]
-    assert users["3"]["title"] == "Engineer"
-    now = next(g for g in leapsome.state()["groups"] if g["id"] == team["id"])
-    assert now["displayName"] == "Engineering"
-    assert members(leapsome, "personio-department-1") == {"1", "2", "3", "4"}
-    nothing_left(leapsome, singer, people, DEPARTMENTS)
-
-
-# -- structure changes ------------------------------------------------------------------------------
-def test_a_new_department_with_a_new_manager_and_report_in_one_run(leapsome, singer):
-    people = [singer.employee(1, first="Ada", last="Boss")]
-    run(leapsome, singer, people, DEPARTMENTS)
-    departments = {**DEPARTMENTS, 9: "Research"}
-    new = [
-        singer.employee(20, first="Rosa", last="Lead", department=9, supervisor=1),
-        singer.employee(21, first="Rui", last="Report", department=9, supervisor=20),
-    ]
-    run(leapsome, singer, new, departments, snapshot=False)
-    users = leapsome.by_external()
-    assert users["21"]["manager"] == users["20"]["id"]
-    assert users["20"]["manager"] == users["1"]["id"]
-    assert members(leapsome, "personio-department-9") == {"20", "21"}
-    nothing_left(leapsome, singer, [*people, *new], departments)
-
-
-def test_a_department_gone_from_personio_has_its_team_emptied_and_said(leapsome, singer, tmp_path):
-    people = [singer.employee(i, department=1 if i < 3 else 2) for i in range(1, 6)]
-    run(leapsome, singer, people, DEPARTMENTS)
-    moved = [{**p, "department": {"id": 1, "name": "Engineering"}} for p in people]
-    departments = {1: "Engineering", 3: "People"}
-    path = tmp_path / "report.json"
-    result = run(leapsome, singer, moved, departments, config={"report_path": str(path)})
-    assert members(leapsome, "personio-department-2") == set()
-    assert members(leapsome, "personio-department-1") == {"1", "2", "3", "4", "5"}
-    assert "teams_emptied=1" in result.log
-    report = json.loads(path.read_text())
-    assert report["to_look_at"][0]["reason"].startswith("the department is no longer in Personio")
-    nothing_left(leapsome, singer, moved, departments)
-
-
-def test_a_department_of_more_than_100_losing_a_few_holds_exactly_the_rest(make_leapsome, singer):
-    leapsome = make_leapsome(rate_limit=False)
-    people = [singer.employee(i, department=1) for i in range(1, 106)]
-    run(leapsome, singer, people, DEPARTMENTS, config={"max_requests_per_second": 0})
-    changed = [{**p, "department": {"id": 2, "name": "Sales"}} if p["id"] in (7, 50, 104) else p for p in people]
-    run(leapsome, singer, changed, DEPARTMENTS, config={"max_requests_per_second": 0})
-    assert members(leapsome, "personio-department-1") == {str(i) for i in range(1, 106)} - {"7", "50", "104"}
-    assert members(leapsome, "personio-department-2") == {"7", "50", "104"}
-    nothing_left(leapsome, singer, changed, DEPARTMENTS, config={"max_requests_per_second": 0})
-
-
-# -- managers who left ------------------------------------------------------------------------------
-def test_a_supervisor_who_left_stays_the_manager_and_is_counted(leapsome, singer, tmp_path):
-    boss = singer.employee(1, first="Ada", last="Boss")
-    report_to = singer.employee(2, supervisor=1)
-    run(leapsome, singer, [boss, report_to])
-    path = tmp_path / "report.json"
-    left = {**boss, "status": "inactive"}
-    result = run(leapsome, singer, [left], snapshot=False, config={"report_path": str(path)})
-    users = leapsome.by_external()
-    assert not users["1"]["active"]
-    assert users["2"]["manager"] == users["1"]["id"]  # Personio still says so: Personio wins
-    run(leapsome, singer, [left, report_to], config={"report_path": str(path)})
-    report = json.loads(path.read_text())
-    assert report["counts"]["managers_who_left"] == 1
-    assert report["to_look_at"][0]["subject"] == "employee 2 (Person Number2)"
-    assert "has status inactive" in report["to_look_at"][0]["reason"]
-    assert "managers_who_left" in result.log
-    nothing_left(leapsome, singer, [left, report_to])

@@ -1,8 +1,18 @@
-"""Skips are not failures, and every run proves its result by reading Leapsome back (over HTTP, the sandbox)."""
+"""Every run proves its result by reading Leapsome back (over HTTP, the sandbox).
+
+Writes Leapsome drops or whose answer is lost, the documented bodies that were sent, and a run that wrote
+nothing reads nothing more.
+"""
 
 from __future__ import annotations
 
 import json
+
+
+def people(singer, n, departments=3):
+    return [singer.employee(1, first="Ada", last="Boss")] + [
+        singer.employee(i, department=1 + i % departments, supervisor=1 + (i // 10)) for i in range(2, n + 1)
+    ]
 
 
 def org(singer):
@@ -13,29 +23,6 @@ def org(singer):
         singer.employee(3, first="Out", last="Side", email="out.side@contractor.example", supervisor=1),
         singer.employee(4, supervisor=3, department=2),
     ]
-
-
-def test_an_address_leapsome_refuses_is_a_skip_and_the_rest_syncs(leapsome, singer, tmp_path):
-    path = tmp_path / "report.json"
-    result = leapsome.run(singer.input(org(singer)), report_path=str(path))
-    assert result.ok, result.log[-3000:]
-    assert result.states
-    users = leapsome.by_external()
-    assert set(users) == {"1", "2", "4"}
-    assert users["2"]["manager"] == users["1"]["id"]
-    assert users["4"]["manager"] is None  # their supervisor has no user: left out, not a failure
-    report = json.loads(path.read_text())
-    assert report["failures"] == []
-    refused = [s for s in report["skipped"] if s["employee"] == "3"]
-    assert len(refused) == 1
-    assert refused[0]["subject"] == "employee 3 (Out Side)"
-    assert refused[0]["reason"].startswith("Leapsome refused to create their user (")
-    assert "correct the email" in refused[0]["reason"]
-    assert report["verification"]["unconfirmed"] == []
-    assert report["verification"]["reads"] == 2
-    members = {g["displayName"]: set(g["members"]) for g in leapsome.state()["groups"]}
-    assert members["Engineering"] == {users["1"]["id"], users["2"]["id"]}
-    assert members["Sales"] == {users["4"]["id"]}
 
 
 def test_teams_are_created_with_the_documented_body_then_filled(leapsome, singer):
@@ -75,3 +62,19 @@ def test_a_write_leapsome_silently_drops_fails_the_run_and_is_named(make_leapsom
     assert report["verification"]["unconfirmed"] == [
         {"subject": "employee 2 (Person Number2)", "error": "still differs after the write: title"}
     ]
+
+
+def test_lost_create_responses_make_no_duplicates(make_leapsome, singer):
+    leapsome = make_leapsome(lost_write_rate=0.3, seed=7)
+    org = people(singer, 30)
+    result = leapsome.run(singer.input(org), max_requests_per_second=0)
+    assert result.ok, result.log[-3000:]
+    assert leapsome.counters()["faults"].get("lost_write", 0) > 0
+    state = leapsome.state()
+    names = [u["userName"].lower() for u in state["users"]]
+    assert len(names) == len(set(names)) == 32
+    assert len([g for g in state["groups"] if g["externalId"]]) == 3
+    leapsome.knobs(lost_write_rate=0.0)
+    leapsome.reset_counters()
+    assert leapsome.run(singer.input(org)).ok
+    assert leapsome.counters()["writes"] == 0
