@@ -29,6 +29,9 @@ class ExpectedUser(TypedDict):
     userName: str  # lower-case email
     manager: str | None  # the manager's externalId (Personio id)
     team: str | None  # the team's externalId
+    # a supervisor who is not synced (left, or skipped): the manager when they have a Leapsome user,
+    # since a supervisor who left stays the manager until HR assigns another (Personio wins)
+    former_manager: str | None
 
 
 class ExpectedTeam(TypedDict):
@@ -70,12 +73,18 @@ def expected_state(
         person = people[key]
         boss = person.get("supervisor")
         manager = str(boss["id"]) if boss and str(boss["id"]) in synced and str(boss["id"]) != key else None
+        former = str(boss["id"]) if boss and manager is None and str(boss["id"]) != key else None
         department = (person.get("department") or {}).get("id")
         team = None
         if department is not None and department not in unnamed:
             team = f"{TEAM_PREFIX}{department}"
             teams.setdefault(team, {"displayName": departments[department], "members": set()})["members"].add(key)
-        users[key] = {"userName": str(person["email"]).lower(), "manager": manager, "team": team}
+        users[key] = {
+            "userName": str(person["email"]).lower(),
+            "manager": manager,
+            "team": team,
+            "former_manager": former if former in people and people[former]["status"] == "inactive" else None,
+        }
     inactive = {k for k, e in people.items() if e["status"] == "inactive"} | {str(i) for i in gone}
     return Expected(users, teams, inactive, unnamed)
 
@@ -120,8 +129,9 @@ def mismatches(
         if user_name != want["userName"]:
             problems.append(f"employee {key}: userName {user['userName']!r}, want {want['userName']!r}")
         manager = users.get(user.get("manager") or "", {}).get("externalId")
-        if manager != want["manager"] and key not in expected.any_manager:
-            problems.append(f"employee {key}: manager {manager!r}, want {want['manager']!r}")
+        wanted = want["manager"] or (want["former_manager"] if want["former_manager"] in by_ext else None)
+        if manager != wanted and key not in expected.any_manager:
+            problems.append(f"employee {key}: manager {manager!r}, want {wanted!r}")
         synced_teams = {
             groups[t]["externalId"]
             for t in user.get("teams", [])

@@ -6,7 +6,10 @@ from meltano.core.plugin.base import PluginDefinition
 
 from harness.hub_definitions import PLUGINS, stale_definitions
 
-SECRETS = {"tap-personio": {"client_id", "client_secret"}, "target-leapsome": {"api_token", "notify_webhook_url", "content_api_secret"}}
+SECRETS = {
+    "tap-personio": {"client_id", "client_secret"},
+    "target-leapsome": {"api_token", "notify_webhook_url", "content_api_secret"},
+}
 
 
 def test_committed_definitions_match_the_plugins():
