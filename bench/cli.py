@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.report import render, startup_seconds, table
+from bench.report import render, startup_seconds, table, verdicts
 from bench.runner import Options, Row, Suite, run_tap_only
 from bench.sections import kept_sections
 from harness.processes import ROOT
@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(table(rows))
     print()
-    print(text.split("## Targets (issue 6)", 1)[1].split("## How to read it", 1)[0].strip())
+    print("\n".join(verdicts(rows, startup)))
     print(f"\nwritten to {args.results}")
     return 0 if all(r.ok and not r.problems for r in rows) else 1
 

@@ -9,9 +9,11 @@ The API facts it rests on (docs/design.md, ../shared/reference/leapsome-api.md):
   minute.
 - Leapsome: 30 requests in any second; `GET /Users` lists 5,000 users a page and `GET /Groups` 1,000 groups;
   a create takes only the core fields, so a new user needs a create and a PATCH (manager, location, dates);
-  a new team needs ceil(members/100) writes (the create may carry the first 100 members: the sandbox
-  accepts them, the spec is silent, the target relies on it); adding members costs ceil(added/100)
-  PATCHes, while removing one means replacing the whole list (`replaceMembers`), ceil(remaining/100).
+  a new team needs its create (the spec documents only `displayName` and `externalId` for it) and then
+  ceil(members/100) PATCHes; adding members costs ceil(added/100) PATCHes, while removing one means
+  replacing the whole list (`replaceMembers`), ceil(remaining/100).
+- Not in the floor: the target's read-back after a run that wrote (the same list reads again), which
+  proves the result; the table's read counts show it.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def personio_seconds(limited_requests: int, latency_s: float) -> float:
 
 
 def leapsome_seconds(requests: int, latency_s: float) -> float:
-    """`requests` at 30 per second (issue 4's "total requests / 30 s"), plus the last round trip."""
+    """`requests` at 30 per second (total requests / 30 s), plus the last round trip."""
     return requests / LEAPSOME_PER_SECOND + latency_s if requests else 0.0
 
 
@@ -135,7 +137,7 @@ def leapsome_writes(before: Sequence[Person], after: Sequence[Person]) -> int:
     for team, members in new_teams.items():
         previous = old_teams.get(team)
         if previous is None:
-            writes += _pages(len(members), MEMBERS_PER_CALL)  # the create carries the first 100 members
+            writes += 1 + _pages(len(members), MEMBERS_PER_CALL)  # the create, then the members
         elif previous - members:
             writes += _pages(len(members), MEMBERS_PER_CALL)
         elif members - previous:

@@ -1,4 +1,4 @@
-"""The one table, the machine it ran on, and the verdict on issue 6's targets, as Markdown."""
+"""The one table, the machine it ran on, and the verdict on the benchmark's targets, as Markdown."""
 
 from __future__ import annotations
 
@@ -127,7 +127,7 @@ def _find(rows: Sequence[Row], size: int, scenario: str, sync: str = "ours") -> 
 
 
 def verdicts(rows: Sequence[Row], startup: dict[str, float]) -> list[str]:
-    """Issue 6's targets, each MET or MISSED with the numbers, and for a miss why and what would close it."""
+    """The targets, each MET or MISSED with the numbers, and for a miss why and what would close it."""
     out: list[str] = []
     sizes = sorted({r.size for r in rows if r.sync == "ours"})
     boot = max(startup.values(), default=0.0)
@@ -275,7 +275,7 @@ def render(rows: Sequence[Row], *, finished: bool, settings: str, startup: dict[
             "",
             table(rows),
             "",
-            "## Targets (issue 6)",
+            "## Targets",
             "",
             *verdicts(rows, startup),
             "",
@@ -293,9 +293,10 @@ def render(rows: Sequence[Row], *, finished: bool, settings: str, startup: dict[
             "- **Floor**: the fewest requests the work needs, from the data alone (see `bench/floor.py`): Personio "
             "one token + ceil(records/100) employee pages + ceil(departments/100) org-unit pages; Leapsome the list "
             "reads to learn its state (5,000 users and 1,000 groups a page; only the groups when no employee is "
-            "named) plus the writes the changes need given the API (a new user: create + PATCH, since a create "
-            "takes only core fields; a new team: ceil(members/100) writes, the create carrying the first 100 "
-            "members; a member added: "
+            "named; a run that wrote reads them once more to prove its result, which the floor leaves out) "
+            "plus the writes the changes need given the API (a new user: create + PATCH, since a create "
+            "takes only core fields; a new team: its create, then ceil(members/100) PATCHes, since the spec "
+            "documents no members in a create; a member added: "
             "ceil(added/100) PATCHes per team; a member removed: the team's list replaced, ceil(remaining/100); a "
             "changed user: one PATCH). **floor s** is the time the rate limits impose on them: Leapsome at 30/s, "
             "Personio's employee calls at 15/s and 300/min, each plus its round trip, the larger of the two since "
