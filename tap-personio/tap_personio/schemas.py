@@ -20,58 +20,64 @@ _UNIT = th.ObjectType(
 )
 
 
+# The fields every employee record has, in order; `employees_schema` adds the custom attributes.
+_FIXED_PROPERTIES = (
+    th.Property("id", th.IntegerType, required=True, description="Personio employee id"),
+    th.Property("email", th.StringType, description="As Personio has it (case preserved)"),
+    th.Property("first_name", th.StringType),
+    th.Property("last_name", th.StringType),
+    th.Property("preferred_name", th.StringType),
+    th.Property("gender", th.StringType),
+    th.Property("position", th.StringType),
+    th.Property("employment_type", th.StringType),
+    th.Property("weekly_working_hours", th.NumberType, description="Personio sends text; read as a number"),
+    th.Property("status", th.StringType, description="onboarding, active, leave or inactive"),
+    th.Property("hire_date", th.DateType),
+    th.Property("contract_end_date", th.DateType),
+    th.Property("termination_date", th.DateType),
+    th.Property("last_working_day", th.DateType),
+    th.Property("probation_period_end", th.DateType),
+    th.Property("termination_type", th.StringType),
+    th.Property("termination_reason", th.StringType),
+    th.Property("created_at", th.DateTimeType, description="UTC"),
+    th.Property("last_modified_at", th.DateTimeType, description="UTC; the replication key"),
+    th.Property("department", _UNIT),
+    th.Property("office", _UNIT),
+    th.Property("team", _UNIT),
+    th.Property("subcompany", _UNIT, description="The legal entity the employee is employed by"),
+    th.Property(
+        "supervisor",
+        th.ObjectType(
+            th.Property("id", th.IntegerType),
+            th.Property("email", th.StringType),
+            th.Property("first_name", th.StringType),
+            th.Property("last_name", th.StringType),
+            additional_properties=False,
+        ),
+    ),
+    th.Property(
+        "cost_centers",
+        th.ArrayType(
+            th.ObjectType(
+                th.Property("id", th.IntegerType),
+                th.Property("name", th.StringType),
+                th.Property("percentage", th.NumberType),
+                additional_properties=False,
+            )
+        ),
+    ),
+    th.Property(
+        "profile_picture",
+        th.StringType,
+        description="URL of the picture (`GET /v1/company/employees/{id}/profile-picture`, needs a token)",
+    ),
+)
+
+
 def employees_schema(definitions: Sequence[AttributeDefinition] | None) -> dict[str, Any]:
     """The `employees` schema, with one `custom_attributes` property per custom attribute (open when unknown)."""
     schema: dict[str, Any] = th.PropertiesList(
-        th.Property("id", th.IntegerType, required=True, description="Personio employee id"),
-        th.Property("email", th.StringType, description="As Personio has it (case preserved)"),
-        th.Property("first_name", th.StringType),
-        th.Property("last_name", th.StringType),
-        th.Property("preferred_name", th.StringType),
-        th.Property("gender", th.StringType),
-        th.Property("position", th.StringType),
-        th.Property("employment_type", th.StringType),
-        th.Property("weekly_working_hours", th.NumberType, description="Personio sends text; read as a number"),
-        th.Property("status", th.StringType, description="onboarding, active, leave or inactive"),
-        th.Property("hire_date", th.DateType),
-        th.Property("contract_end_date", th.DateType),
-        th.Property("termination_date", th.DateType),
-        th.Property("last_working_day", th.DateType),
-        th.Property("probation_period_end", th.DateType),
-        th.Property("termination_type", th.StringType),
-        th.Property("termination_reason", th.StringType),
-        th.Property("created_at", th.DateTimeType, description="UTC"),
-        th.Property("last_modified_at", th.DateTimeType, description="UTC; the replication key"),
-        th.Property("department", _UNIT),
-        th.Property("office", _UNIT),
-        th.Property("team", _UNIT),
-        th.Property("subcompany", _UNIT, description="The legal entity the employee is employed by"),
-        th.Property(
-            "supervisor",
-            th.ObjectType(
-                th.Property("id", th.IntegerType),
-                th.Property("email", th.StringType),
-                th.Property("first_name", th.StringType),
-                th.Property("last_name", th.StringType),
-                additional_properties=False,
-            ),
-        ),
-        th.Property(
-            "cost_centers",
-            th.ArrayType(
-                th.ObjectType(
-                    th.Property("id", th.IntegerType),
-                    th.Property("name", th.StringType),
-                    th.Property("percentage", th.NumberType),
-                    additional_properties=False,
-                )
-            ),
-        ),
-        th.Property(
-            "profile_picture",
-            th.StringType,
-            description="URL of the picture (`GET /v1/company/employees/{id}/profile-picture`, needs a token)",
-        ),
+        *_FIXED_PROPERTIES,
         th.Property(
             "custom_attributes",
             custom_attributes_schema(definitions),

@@ -143,49 +143,56 @@ class RunReport:
         """
         counts = " ".join(f"{key}={self.counts[key]}" for key in SUMMARY_KEYS)
         writes = self.result.writes if self.result else 0
+        kind = "complete snapshot" if self.complete_snapshot else "incremental"
         lines = [
             (
                 logging.INFO,
-                f"summary ({self.mode}, {'complete snapshot' if self.complete_snapshot else 'incremental'}): "
-                f"{counts} planned_writes={self.plan.write_count} writes={writes}",
-            )
+                f"summary ({self.mode}, {kind}): {counts} planned_writes={self.plan.write_count} writes={writes}",
+            ),
+            (logging.INFO, f"{'the plan would' if self.dry_run else 'the plan'}: {self.plan_in_words()}"),
         ]
-        lines.append((logging.INFO, f"{'the plan would' if self.dry_run else 'the plan'}: {self.plan_in_words()}"))
         result = self.result
         if result and result.verification_reads:
             outcome = f"{len(result.unconfirmed)} changes are not there" if result.unconfirmed else "all in place"
             lines.append(
                 (logging.INFO, f"verified by reading Leapsome back ({result.verification_reads} requests): {outcome}")
             )
+        return [*lines, *self._people_lines(), *self._problem_lines()]
+
+    def _people_lines(self) -> list[tuple[int, str]]:
+        """Who was skipped, who HR should look at, who is out of scope, who has not joined yet."""
         reasons: Counter[str] = Counter(_reason_kind(s.reason) for s in self.skips)
-        lines.extend((logging.INFO, f"skipped {n}: {reason}") for reason, n in sorted(reasons.items()))
+        lines = [(logging.INFO, f"skipped {n}: {reason}") for reason, n in sorted(reasons.items())]
         lines.extend((logging.WARNING, f"skipped: {skip.subject}: {skip.reason}") for skip in self.skips)
-        lines.extend(
-            (logging.WARNING, f"to look at: {notice.subject}: {notice.reason}") for notice in self.plan.notices
-        )
+        lines.extend((logging.WARNING, f"to look at: {n.subject}: {n.reason}") for n in self.plan.notices)
         lines.extend((logging.INFO, f"{out.subject}: {out.reason}") for out in self.plan.out_of_scope)
         if self.pending_invites:
+            pending = len(self.pending_invites)
             lines.append(
                 (
                     logging.INFO,
-                    f"{len(self.pending_invites)} synced users have not accepted their Leapsome invitation yet "
-                    "(listed in the report)",
+                    f"{pending} synced users have not accepted their Leapsome invitation yet (listed in the report)",
                 )
             )
         if self.counts["created"]:
+            created = self.counts["created"]
             lines.append(
                 (
                     logging.INFO,
-                    f"{self.counts['created']} new users: they can sign in once invited; this sync sends no "
-                    "invitations (see the README, Invites)",
+                    f"{created} new users: they can sign in once invited; this sync sends no invitations "
+                    "(see the README, Invites)",
                 )
             )
-        lines.extend((logging.ERROR, f"record error: {error}") for error in self.record_errors)
-        if result:
-            lines.extend((logging.ERROR, f"failed: {f.subject}: {f.message}") for f in result.failures)
+        return lines
+
+    def _problem_lines(self) -> list[tuple[int, str]]:
+        """What failed: input not read, writes that failed or did not take, a refused plan, a stop."""
+        lines = [(logging.ERROR, f"record error: {error}") for error in self.record_errors]
+        if self.result:
+            lines.extend((logging.ERROR, f"failed: {f.subject}: {f.message}") for f in self.result.failures)
             lines.extend(
                 (logging.ERROR, f"not in Leapsome after the write: {f.subject}: {f.message}")
-                for f in result.unconfirmed
+                for f in self.result.unconfirmed
             )
         if self.refused:
             lines.append((logging.ERROR, f"refused: {self.refused}"))

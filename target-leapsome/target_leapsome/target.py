@@ -15,6 +15,7 @@ from singer_sdk.target_base import Target
 from target_leapsome.compat import override
 from target_leapsome.desired import RecordError
 from target_leapsome.reconcile import reconcile, stopped_while_reading
+from target_leapsome.report import RunReport
 from target_leapsome.settings import CONFIG_SCHEMA, Settings
 from target_leapsome.sinks import AttributesSink, CollectingSink, DepartmentsSink, EmployeesSink, UnknownStreamSink
 from target_leapsome.stopping import StopSwitch
@@ -107,8 +108,10 @@ class TargetLeapsome(Target):
         """Reconcile once with all input in hand, then drain and emit state only if that succeeded."""
         settings = self.settings
         sinks = self._collecting
-        employees = [r for s in sinks if isinstance(s, EmployeesSink) for r in s.records]
-        departments = [r for s in sinks if isinstance(s, DepartmentsSink) for r in s.records]
+        employees, departments, attributes = (
+            [r for s in sinks if isinstance(s, kind) for r in s.records]
+            for kind in (EmployeesSink, DepartmentsSink, AttributesSink)
+        )
         employee_sinks = [s for s in sinks if isinstance(s, EmployeesSink)]
         complete = len(employee_sinks) == 1 and employee_sinks[0].complete
         input_errors: list[RecordError] = [e for s in sinks if isinstance(s, CollectingSink) for e in s.errors]
@@ -119,19 +122,11 @@ class TargetLeapsome(Target):
             self._may_emit_state = not settings.dry_run
             super().process_endofpipe()
             return
-        attributes = [r for s in sinks if isinstance(s, AttributesSink) for r in s.records]
         self.stop_switch.phase = "reconciling"
         report = reconcile(
-            settings,
-            employees,
-            departments,
-            attributes,
-            complete=complete,
-            input_errors=input_errors,
-            logger=self.logger,
-            stop=self.stop_switch.event,
-            stop_name=lambda: self.stop_switch.name,
-        )
+            settings, employees, departments, attributes, complete=complete, input_errors=input_errors,
+            logger=self.logger, stop=self.stop_switch.event, stop_name=lambda: self.stop_switch.name,
+        )  # fmt: skip
         self.stop_switch.phase = "finishing"
         if report.stopped:
             self._may_emit_state = False
@@ -143,27 +138,37 @@ class TargetLeapsome(Target):
                 self.stop_switch.exit_code,
             )
             raise SystemExit(self.stop_switch.exit_code)
-        problems = []
-        if report.error:
-            problems.append(report.error)
-        if report.refused:
-            problems.append(report.refused)
-        if report.record_errors:
-            problems.append(f"{len(report.record_errors)} records could not be used")
-        if report.result and report.result.failures:
-            problems.append(f"{len(report.result.failures)} writes failed")
-        if report.result and report.result.unconfirmed:
-            problems.append(f"{len(report.result.unconfirmed)} changes were not in Leapsome when read back")
-        hold_state = bool(report.refused) or (report.failed and not settings.allow_failures)
-        skips_fail = settings.fail_on_skips and bool(report.skips)
-        if skips_fail:
-            problems.append(f"{len(report.skips)} skipped (fail_on_skips is on; state was emitted)")
+        hold_state, problems = outcome(report, settings)
         self._may_emit_state = not hold_state and not settings.dry_run
         super().process_endofpipe()
-        if hold_state:
-            raise SyncFailed("target-leapsome failed, no state emitted: " + "; ".join(problems))
-        if skips_fail:
-            raise SyncFailed("target-leapsome: " + "; ".join(problems))
+        if problems:
+            prefix = "target-leapsome failed, no state emitted: " if hold_state else "target-leapsome: "
+            raise SyncFailed(prefix + "; ".join(problems))
+
+
+def outcome(report: RunReport, settings: Settings) -> tuple[bool, list[str]]:
+    """Whether the run holds state (it failed), and the problems that make it exit non-zero.
+
+    Skips fail the run only with `fail_on_skips`, and even then state advances: every write took.
+    """
+    result = report.result
+    problems = [
+        *([report.error] if report.error else []),
+        *([report.refused] if report.refused else []),
+        *([f"{len(report.record_errors)} records could not be used"] if report.record_errors else []),
+        *([f"{len(result.failures)} writes failed"] if result and result.failures else []),
+        *(
+            [f"{len(result.unconfirmed)} changes were not in Leapsome when read back"]
+            if result and result.unconfirmed
+            else []
+        ),
+    ]
+    hold_state = bool(report.refused) or (report.failed and not settings.allow_failures)
+    if not hold_state:
+        problems = []
+    if settings.fail_on_skips and report.skips:
+        problems.append(f"{len(report.skips)} skipped (fail_on_skips is on; state was emitted)")
+    return hold_state, problems
 
 
 if __name__ == "__main__":
