@@ -253,5 +253,58 @@ def singer() -> Any:
     import types
 
     return types.SimpleNamespace(
-        employee=employee, input=singer_input, run=run_target, DEPARTMENTS=DEPARTMENTS, schema=EMPLOYEE_SCHEMA
+        employee=employee,
+        input=singer_input,
+        run=run_target,
+        DEPARTMENTS=DEPARTMENTS,
+        schema=EMPLOYEE_SCHEMA,
+        org=small_org,
+        people=staff,
+        sync=sync,
+        nothing_left=nothing_left,
+        members=members,
+        without=without,
     )
+
+
+# -- scenario helpers, shared by the topic files through the `singer` fixture ---------------------------------
+def small_org(n: int = 6) -> list[dict[str, Any]]:
+    """A small org: 1 heads Engineering, 2..n report to 1; even ids in Sales."""
+    people = [employee(1, first="Ada", last="Boss", position="CTO")]
+    people.extend(employee(i, department=2 if i % 2 == 0 else 1, supervisor=1) for i in range(2, n + 1))
+    return people
+
+
+def staff(n: int, departments: int = 3) -> list[dict[str, Any]]:
+    """n employees in `departments` departments, ten to a supervisor."""
+    return [employee(1, first="Ada", last="Boss")] + [
+        employee(i, department=1 + i % departments, supervisor=1 + (i // 10)) for i in range(2, n + 1)
+    ]
+
+
+def sync(leapsome: Leapsome, people: list[dict[str, Any]], departments: Any = None, **kwargs: Any) -> RunResult:
+    """One run that must succeed; `config` holds target settings, the rest shapes the Singer input."""
+    config = kwargs.pop("config", {})
+    result = leapsome.run(singer_input(people, departments, **kwargs), **config)
+    assert result.ok, f"{result.error}\n{result.log[-4000:]}"
+    return result
+
+
+def nothing_left(leapsome: Leapsome, people: list[dict[str, Any]], departments: Any = None, **kwargs: Any) -> None:
+    """The same input again writes nothing: the scenario converged."""
+    leapsome.reset_counters()
+    sync(leapsome, people, departments, **kwargs)
+    assert leapsome.counters()["writes"] == 0
+
+
+def members(leapsome: Leapsome, external_id: str) -> set[str]:
+    """The team's members, by externalId (userName for users the sync does not manage)."""
+    state = leapsome.state()
+    group = next(g for g in state["groups"] if g["externalId"] == external_id)
+    by_id = {u["id"]: u for u in state["users"]}
+    return {by_id[m]["externalId"] or by_id[m]["userName"] for m in group["members"]}
+
+
+def without(records: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
+    """The records with these attributes absent, as Personio leaves out what the credential may not read."""
+    return [{k: v for k, v in record.items() if k not in keys} for record in records]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
 
 from target_leapsome.apply import apply_plan
 from target_leapsome.client import LeapsomeClient
@@ -18,58 +17,14 @@ from target_leapsome.reconcile import read_state
 from target_leapsome.report import RunReport
 from target_leapsome.settings import Settings
 
-
-def org(singer, n=6):
-    """A small org: 1 heads Engineering, 2..n report to 1; even ids in Sales."""
-    people = [singer.employee(1, first="Ada", last="Boss", position="CTO")]
-    for i in range(2, n + 1):
-        people.append(singer.employee(i, department=2 if i % 2 == 0 else 1, supervisor=1))
-    return people
-
-
-def sync(leapsome, singer, people, **kwargs):
-    config = kwargs.pop("config", {})
-    result = leapsome.run(singer.input(people, **kwargs), **config)
-    assert result.ok, f"{result.error}\n{result.log}"
-    return result
-
-
-def people(singer: Any, n: int, departments: int = 3) -> list[dict[str, Any]]:
-    return [singer.employee(1, first="Ada", last="Boss")] + [
-        singer.employee(i, department=1 + i % departments, supervisor=1 + (i // 10)) for i in range(2, n + 1)
-    ]
-
-
 # -- 3. absent vs null -------------------------------------------------------------------------------------
-def without(records: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
-    return [{k: v for k, v in record.items() if k not in keys} for record in records]
 
 
 DEPARTMENTS = {1: "Engineering", 2: "Sales", 3: "People"}
 
 
-def run(leapsome, singer, people, departments=None, **kwargs):
-    config = kwargs.pop("config", {})
-    result = leapsome.run(singer.input(people, departments, **kwargs), **config)
-    assert result.ok, f"{result.error}\n{result.log[-4000:]}"
-    return result
-
-
-def nothing_left(leapsome, singer, people, departments=None, **kwargs):
-    """The same input again writes nothing: the scenario converged."""
-    leapsome.reset_counters()
-    run(leapsome, singer, people, departments, **kwargs)
-    assert leapsome.counters()["writes"] == 0
-
-
-def members(leapsome, external_id):
-    group = next(g for g in leapsome.state()["groups"] if g["externalId"] == external_id)
-    by_id = {u["id"]: u for u in leapsome.state()["users"]}
-    return {by_id[m]["externalId"] or by_id[m]["userName"] for m in group["members"]}
-
-
 def test_initial_sync_creates_users_teams_managers(leapsome, singer):
-    result = leapsome.run(singer.input(org(singer)))
+    result = leapsome.run(singer.input(singer.org()))
     assert result.ok, result.error + result.log
     users = leapsome.by_external()
     assert set(users) == {"1", "2", "3", "4", "5", "6"}
@@ -88,14 +43,14 @@ def test_initial_sync_creates_users_teams_managers(leapsome, singer):
 
 
 def test_identity_is_the_personio_id_in_external_id(leapsome, singer):
-    sync(leapsome, singer, org(singer))
+    singer.sync(leapsome, singer.org())
     user = leapsome.by_external()["3"]
     assert user["externalId"] == "3"
 
 
 def test_hand_made_user_with_same_email_is_adopted_not_duplicated(leapsome, singer):
     leapsome.create_user(userName="Person.2@ACME.example", name={"givenName": "P", "familyName": "Two"})
-    sync(leapsome, singer, org(singer))
+    singer.sync(leapsome, singer.org())
     matching = [u for u in leapsome.state()["users"] if u["userName"].lower() == "person.2@acme.example"]
     assert len(matching) == 1
     assert matching[0]["externalId"] == "2"
@@ -103,11 +58,11 @@ def test_hand_made_user_with_same_email_is_adopted_not_duplicated(leapsome, sing
 
 
 def test_email_change_changes_user_name_without_second_user(leapsome, singer):
-    people = org(singer)
-    sync(leapsome, singer, people)
+    people = singer.org()
+    singer.sync(leapsome, people)
     before = leapsome.by_external()["4"]
     people[3] = singer.employee(4, department=2, supervisor=1, email="new.four@acme.example")
-    sync(leapsome, singer, [people[3]], snapshot=False)
+    singer.sync(leapsome, [people[3]], snapshot=False)
     after = leapsome.by_external()["4"]
     assert after["id"] == before["id"]
     assert after["userName"] == "new.four@acme.example"
@@ -119,7 +74,7 @@ def test_display_name_prefers_preferred_name(leapsome, singer):
         singer.employee(1, first="Alexander", last="Bergmann", preferred_name="Alex Bergmann"),
         singer.employee(2, first="Jo", last="Doe"),
     ]
-    sync(leapsome, singer, people)
+    singer.sync(leapsome, people)
     users = leapsome.by_external()
     assert users["1"]["displayName"] == "Alex Bergmann"
     assert users["2"]["displayName"] == "Jo Doe"
@@ -127,9 +82,9 @@ def test_display_name_prefers_preferred_name(leapsome, singer):
 
 def test_hand_made_users_are_never_touched(leapsome, singer):
     before = {u["userName"]: u for u in leapsome.state()["users"]}
-    people = org(singer)
-    sync(leapsome, singer, people)
-    sync(leapsome, singer, people[:2], config={"max_deactivation_share": 1.0, "max_deactivations": 100})
+    people = singer.org()
+    singer.sync(leapsome, people)
+    singer.sync(leapsome, people[:2], config={"max_deactivation_share": 1.0, "max_deactivations": 100})
     after = {u["userName"]: u for u in leapsome.state()["users"]}
     for name, user in before.items():
         assert after[name]["version"] == user["version"], name
@@ -137,11 +92,11 @@ def test_hand_made_users_are_never_touched(leapsome, singer):
 
 
 def test_personio_wins_over_hand_edits(leapsome, singer):
-    people = org(singer)
-    sync(leapsome, singer, people)
+    people = singer.org()
+    singer.sync(leapsome, people)
     user = leapsome.by_external()["2"]
     leapsome.edit_user(user["id"], title="Chief Hand Edit", name={"givenName": "X", "familyName": "Y"})
-    sync(leapsome, singer, people)
+    singer.sync(leapsome, people)
     user = leapsome.by_external()["2"]
     assert user["title"] == "Engineer"
     assert (user["givenName"], user["familyName"]) == ("Person", "Number2")
@@ -150,13 +105,13 @@ def test_personio_wins_over_hand_edits(leapsome, singer):
 def test_numeric_external_id_from_another_tool_counts_as_managed(leapsome, singer):
     """The documented caveat: a numeric externalId reads as a Personio id, so a snapshot deactivates it."""
     leapsome.create_user(userName="robot@acme.example", externalId="424242")
-    people = org(singer)
+    people = singer.org()
     refused = leapsome.run(singer.input(people), max_deactivations=0)
     assert not refused.ok
     assert "max_deactivations" in refused.error  # counted in the deactivation limit, nothing written
     assert "employee 424242 (robot@acme.example): no longer in Personio" in refused.log
     assert leapsome.by_external()["424242"]["active"] is True
-    sync(leapsome, singer, people)
+    singer.sync(leapsome, people)
     assert leapsome.by_external()["424242"]["active"] is False
 
 
@@ -180,13 +135,13 @@ def test_user_appearing_between_read_and_apply_gets_its_external_id(leapsome, si
 
 def test_absent_attributes_leave_leapsome_values_alone(leapsome, singer):
     hidden = ("first_name", "last_name", "preferred_name", "position", "hire_date", "termination_date", "office")
-    org = people(singer, 6)
+    org = singer.people(6)
     assert leapsome.run(singer.input(org)).ok
     user = leapsome.by_external()["3"]
     leapsome.edit_user(user["id"], title="Hand-set title")
     before = leapsome.state()
     leapsome.reset_counters()
-    result = leapsome.run(singer.input(without(org, *hidden)))
+    result = leapsome.run(singer.input(singer.without(org, *hidden)))
     assert result.ok, result.log
     assert leapsome.counters()["writes"] == 0
     assert leapsome.state() == before
@@ -202,33 +157,33 @@ def test_absent_attributes_leave_leapsome_values_alone(leapsome, singer):
 def test_a_returning_employee_with_a_new_personio_id_gets_their_former_user_back(leapsome, singer, tmp_path):
     boss = singer.employee(1, first="Ada", last="Boss")
     before = singer.employee(39, first="Rita", last="Return", email="rita@acme.example", supervisor=1)
-    run(leapsome, singer, [boss, before])
+    singer.sync(leapsome, [boss, before])
     former = leapsome.by_external()["39"]
-    run(leapsome, singer, [{**before, "status": "inactive"}], snapshot=False)
+    singer.sync(leapsome, [{**before, "status": "inactive"}], snapshot=False)
     assert not leapsome.by_external()["39"]["active"]
     back = singer.employee(
         77, first="Rita", last="Return", email="Rita@acme.example", supervisor=1, position="Principal", department=2
     )
     path = tmp_path / "report.json"
-    run(leapsome, singer, [back], snapshot=False, config={"report_path": str(path)})
+    singer.sync(leapsome, [back], snapshot=False, config={"report_path": str(path)})
     users = leapsome.by_external()
     assert "39" not in users
     assert users["77"]["id"] == former["id"]  # the same user: their Leapsome history stays theirs
     assert users["77"]["active"]
     assert users["77"]["title"] == "Principal"
-    assert members(leapsome, "personio-department-2") == {"77"}
+    assert singer.members(leapsome, "personio-department-2") == {"77"}
     report = json.loads(path.read_text())
     assert report["counts"]["taken_over"] == 1
     action = next(a for a in report["actions"] if "taken_over" in a["action"])
     assert action["changes"]["external_id"] == {"before": "39", "after": "77"}
     everyone = [boss, {**before, "status": "inactive"}, back]
-    nothing_left(leapsome, singer, everyone)  # a complete snapshot agrees
+    singer.nothing_left(leapsome, everyone)  # a complete snapshot agrees
 
 
 def test_an_email_of_an_active_employee_is_not_taken_over(leapsome, singer):
     holder = singer.employee(39, email="shared@acme.example")
-    run(leapsome, singer, [holder])
-    result = run(leapsome, singer, [singer.employee(77, email="shared@acme.example")], snapshot=False)
+    singer.sync(leapsome, [holder])
+    result = singer.sync(leapsome, [singer.employee(77, email="shared@acme.example")], snapshot=False)
     assert "77" not in leapsome.by_external()
     assert "belongs to externalId 39; not synced" in result.log
 
@@ -238,7 +193,7 @@ def test_swapped_and_chained_emails_are_applied_in_one_run(leapsome, singer, tmp
     a = singer.employee(1, email="a@acme.example")
     b = singer.employee(2, email="b@acme.example")
     c = singer.employee(3, email="c@acme.example")
-    run(leapsome, singer, [a, b, c])
+    singer.sync(leapsome, [a, b, c])
     ids = {k: u["id"] for k, u in leapsome.by_external().items()}
     changed = [
         {**a, "email": "b@acme.example"},
@@ -247,7 +202,7 @@ def test_swapped_and_chained_emails_are_applied_in_one_run(leapsome, singer, tmp
         singer.employee(4, email="c@acme.example"),  # takes the address employee 3 gives up
     ]
     path = tmp_path / "report.json"
-    run(leapsome, singer, changed, snapshot=False, config={"report_path": str(path)})
+    singer.sync(leapsome, changed, snapshot=False, config={"report_path": str(path)})
     users = leapsome.by_external()
     assert {k: users[k]["userName"] for k in users} == {
         "1": "b@acme.example",
@@ -260,27 +215,27 @@ def test_swapped_and_chained_emails_are_applied_in_one_run(leapsome, singer, tmp
     assert report["counts"]["email_changed"] == 3
     # every address that changes hands is freed first (the final updates then run in any order)
     assert sum(1 for a in report["actions"] if a["action"] == "address_freed") == 3
-    nothing_left(leapsome, singer, changed)
+    singer.nothing_left(leapsome, changed)
 
 
 def test_an_email_swap_interrupted_half_way_converges(leapsome, singer):
     a = singer.employee(1, email="a@acme.example")
     b = singer.employee(2, email="b@acme.example")
-    run(leapsome, singer, [a, b])
+    singer.sync(leapsome, [a, b])
     # as a killed run would leave it: employee 2 moved out of the way, nothing else done yet
     user = leapsome.by_external()["2"]
     leapsome.edit_user(user["id"], userName="personio-sync-moving-2@acme.example")
     swapped = [{**a, "email": "b@acme.example"}, {**b, "email": "a@acme.example"}]
-    run(leapsome, singer, swapped, snapshot=False)
+    singer.sync(leapsome, swapped, snapshot=False)
     users = leapsome.by_external()
     assert (users["1"]["userName"], users["2"]["userName"]) == ("b@acme.example", "a@acme.example")
-    nothing_left(leapsome, singer, swapped)
+    singer.nothing_left(leapsome, swapped)
 
 
 # -- hand edits -------------------------------------------------------------------------------------
 def test_hand_edits_on_synced_objects_are_reverted_by_a_complete_snapshot(leapsome, singer):
     people = [singer.employee(i, supervisor=1 if i > 1 else None) for i in range(1, 5)]
-    run(leapsome, singer, people, DEPARTMENTS)
+    singer.sync(leapsome, people, DEPARTMENTS)
     users = leapsome.by_external()
     team = next(g for g in leapsome.state()["groups"] if g["externalId"] == "personio-department-1")
     hand = next(u for u in leapsome.state()["users"] if not u["externalId"])
@@ -288,11 +243,11 @@ def test_hand_edits_on_synced_objects_are_reverted_by_a_complete_snapshot(leapso
     leapsome.edit_user(users["3"]["id"], title="Chief Hand Edit")
     leapsome.edit_group(team["id"], displayName="Eng (by hand)")
     leapsome.edit_group(team["id"], members=[*team["members"], hand["id"]])
-    run(leapsome, singer, people, DEPARTMENTS)
+    singer.sync(leapsome, people, DEPARTMENTS)
     users = leapsome.by_external()
     assert users["2"]["active"]
     assert users["3"]["title"] == "Engineer"
     now = next(g for g in leapsome.state()["groups"] if g["id"] == team["id"])
     assert now["displayName"] == "Engineering"
-    assert members(leapsome, "personio-department-1") == {"1", "2", "3", "4"}
-    nothing_left(leapsome, singer, people, DEPARTMENTS)
+    assert singer.members(leapsome, "personio-department-1") == {"1", "2", "3", "4"}
+    singer.nothing_left(leapsome, people, DEPARTMENTS)

@@ -8,49 +8,7 @@ from __future__ import annotations
 
 import json
 
-
-def org(singer, n=6):
-    """A small org: 1 heads Engineering, 2..n report to 1; even ids in Sales."""
-    people = [singer.employee(1, first="Ada", last="Boss", position="CTO")]
-    for i in range(2, n + 1):
-        people.append(singer.employee(i, department=2 if i % 2 == 0 else 1, supervisor=1))
-    return people
-
-
-def sync(leapsome, singer, people, **kwargs):
-    config = kwargs.pop("config", {})
-    result = leapsome.run(singer.input(people, **kwargs), **config)
-    assert result.ok, f"{result.error}\n{result.log}"
-    return result
-
-
-def people(singer, n, departments=3):
-    return [singer.employee(1, first="Ada", last="Boss")] + [
-        singer.employee(i, department=1 + i % departments, supervisor=1 + (i // 10)) for i in range(2, n + 1)
-    ]
-
-
 DEPARTMENTS = {1: "Engineering", 2: "Sales", 3: "People"}
-
-
-def run(leapsome, singer, people, departments=None, **kwargs):
-    config = kwargs.pop("config", {})
-    result = leapsome.run(singer.input(people, departments, **kwargs), **config)
-    assert result.ok, f"{result.error}\n{result.log[-4000:]}"
-    return result
-
-
-def nothing_left(leapsome, singer, people, departments=None, **kwargs):
-    """The same input again writes nothing: the scenario converged."""
-    leapsome.reset_counters()
-    run(leapsome, singer, people, departments, **kwargs)
-    assert leapsome.counters()["writes"] == 0
-
-
-def members(leapsome, external_id):
-    group = next(g for g in leapsome.state()["groups"] if g["externalId"] == external_id)
-    by_id = {u["id"]: u for u in leapsome.state()["users"]}
-    return {by_id[m]["externalId"] or by_id[m]["userName"] for m in group["members"]}
 
 
 # -- migration -----------------------------------------------------------------------------------------
@@ -81,59 +39,59 @@ def test_only_active_and_leave_get_users_by_default(leapsome, singer):
         singer.employee(3, status="onboarding"),
         singer.employee(4, status="inactive"),
     ]
-    sync(leapsome, singer, people)
+    singer.sync(leapsome, people)
     assert set(leapsome.by_external()) == {"1", "2"}
 
 
 def test_statuses_setting_can_pre_create_onboarding(leapsome, singer):
     people = [singer.employee(1, status="active"), singer.employee(3, status="onboarding")]
-    sync(leapsome, singer, people, config={"statuses": ["active", "leave", "onboarding"]})
+    singer.sync(leapsome, people, config={"statuses": ["active", "leave", "onboarding"]})
     assert set(leapsome.by_external()) == {"1", "3"}
 
 
 def test_leaver_is_deactivated_never_deleted(leapsome, singer):
-    people = org(singer)
-    sync(leapsome, singer, people)
+    people = singer.org()
+    singer.sync(leapsome, people)
     leaver = singer.employee(5, supervisor=1, status="inactive", termination_date="2026-01-31")
-    sync(leapsome, singer, [leaver], snapshot=False)
+    singer.sync(leapsome, [leaver], snapshot=False)
     user = leapsome.by_external()["5"]
     assert user["active"] is False
     assert leapsome.counters()["by_method"].get("DELETE", 0) == 0
 
 
 def test_returning_employee_is_reactivated(leapsome, singer):
-    sync(leapsome, singer, org(singer))
-    sync(leapsome, singer, [singer.employee(5, supervisor=1, status="inactive")], snapshot=False)
+    singer.sync(leapsome, singer.org())
+    singer.sync(leapsome, [singer.employee(5, supervisor=1, status="inactive")], snapshot=False)
     assert leapsome.by_external()["5"]["active"] is False
-    sync(leapsome, singer, [singer.employee(5, supervisor=1, status="active")], snapshot=False)
+    singer.sync(leapsome, [singer.employee(5, supervisor=1, status="active")], snapshot=False)
     assert leapsome.by_external()["5"]["active"] is True
 
 
 def test_complete_snapshot_deactivates_users_whose_employee_is_gone(leapsome, singer):
-    people = org(singer)
-    sync(leapsome, singer, people)
-    sync(leapsome, singer, people[:-1], config={"max_deactivation_share": 1.0})
+    people = singer.org()
+    singer.sync(leapsome, people)
+    singer.sync(leapsome, people[:-1], config={"max_deactivation_share": 1.0})
     users = leapsome.by_external()
     assert users["6"]["active"] is False
     assert all(users[k]["active"] for k in ("1", "2", "3", "4", "5"))
 
 
 def test_snapshot_cut_short_deactivates_nobody(leapsome, singer):
-    people = org(singer)
-    sync(leapsome, singer, people)
-    sync(leapsome, singer, people[:3], activate=False)
+    people = singer.org()
+    singer.sync(leapsome, people)
+    singer.sync(leapsome, people[:3], activate=False)
     assert all(u["active"] for u in leapsome.by_external().values())
 
 
 def test_incremental_input_never_deactivates_for_absence(leapsome, singer):
-    people = org(singer)
-    sync(leapsome, singer, people)
-    sync(leapsome, singer, [people[1]], snapshot=False)
+    people = singer.org()
+    singer.sync(leapsome, people)
+    singer.sync(leapsome, [people[1]], snapshot=False)
     assert all(u["active"] for u in leapsome.by_external().values())
 
 
 def test_deactivation_limit_refuses_and_writes_nothing(leapsome, singer):
-    org = people(singer, 40)
+    org = singer.people(40)
     assert leapsome.run(singer.input(org)).ok
     leapsome.reset_counters()
     result = leapsome.run(singer.input(org[:10]))
@@ -145,7 +103,7 @@ def test_deactivation_limit_refuses_and_writes_nothing(leapsome, singer):
 
 
 def test_empty_snapshot_is_refused(leapsome, singer):
-    org = people(singer, 40)
+    org = singer.people(40)
     assert leapsome.run(singer.input(org)).ok
     result = leapsome.run(singer.input([]))
     assert not result.ok
@@ -154,7 +112,7 @@ def test_empty_snapshot_is_refused(leapsome, singer):
 
 
 def test_empty_snapshot_without_departments_is_refused(leapsome, singer):
-    assert leapsome.run(singer.input(people(singer, 40))).ok
+    assert leapsome.run(singer.input(singer.people(40))).ok
     version = 1767700000000
     lines = [
         {"type": "SCHEMA", "stream": "employees", "schema": singer.schema, "key_properties": ["id"]},
@@ -171,7 +129,7 @@ def test_empty_snapshot_without_departments_is_refused(leapsome, singer):
 def test_migration_dry_run_reads_like_a_plan_and_writes_nothing(leapsome, singer):
     people, _, _ = populated_by_another_integration(leapsome, singer)
     leapsome.reset_counters()
-    result = run(leapsome, singer, people, DEPARTMENTS, config={"dry_run": True})
+    result = singer.sync(leapsome, people, DEPARTMENTS, config={"dry_run": True})
     assert leapsome.counters()["writes"] == 0
     line = next(line for line in result.log.splitlines() if line.startswith("the plan would: "))
     assert "adopt 7 users" in line
@@ -184,21 +142,21 @@ def test_migration_adopts_every_match_and_deactivates_former_employees(leapsome,
     people, ids, stale = populated_by_another_integration(leapsome, singer)
     hand_made = {u["userName"]: u for u in leapsome.state()["users"] if u["userName"].endswith("@acme.example")}
     path = tmp_path / "report.json"
-    run(leapsome, singer, people, DEPARTMENTS, config={"report_path": str(path)})
+    singer.sync(leapsome, people, DEPARTMENTS, config={"report_path": str(path)})
     users = leapsome.by_external()
     assert {k: users[k]["id"] for k in users if k.isdigit()} == {str(k): v for k, v in ids.items()}
     assert [k for k in sorted(users) if users[k]["active"]] == ["1", "2", "3", "4", "7"]
     assert users["7"]["title"] == "From native"  # onboarding: adopted, otherwise left as it is
-    assert members(leapsome, "personio-department-1") == {"1", "2"}  # the stale members left
+    assert singer.members(leapsome, "personio-department-1") == {"1", "2"}  # the stale members left
     engineering = next(g for g in leapsome.state()["groups"] if g["displayName"] == "Engineering")
     assert engineering["externalId"] == "personio-department-1"  # adopted, not duplicated
-    assert members(leapsome, "personio-department-2") == {"3", "4"}
+    assert singer.members(leapsome, "personio-department-2") == {"3", "4"}
     contractor = next(u for u in leapsome.state()["users"] if u["id"] == stale["id"])
     assert contractor == {**hand_made["contractor@acme.example"], "teams": [], "version": contractor["version"]}
     report = json.loads(path.read_text())
     assert report["counts"]["adopted"] == 7
     assert report["counts"]["deactivated"] == 2
-    nothing_left(leapsome, singer, people, DEPARTMENTS)
+    singer.nothing_left(leapsome, people, DEPARTMENTS)
 
 
 def test_a_large_migration_backlog_is_refused_with_how_to_let_it_through(leapsome, singer):
@@ -208,5 +166,5 @@ def test_a_large_migration_backlog_is_refused_with_how_to_let_it_through(leapsom
     assert "max_deactivations=2" in result.log
     assert "TARGET_LEAPSOME_MAX_DEACTIVATIONS=2" in result.log
     assert all(not u["externalId"] for u in leapsome.state()["users"])  # nothing written
-    run(leapsome, singer, people, DEPARTMENTS, config={"max_deactivations": 2})
-    nothing_left(leapsome, singer, people, DEPARTMENTS)
+    singer.sync(leapsome, people, DEPARTMENTS, config={"max_deactivations": 2})
+    singer.nothing_left(leapsome, people, DEPARTMENTS)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from typing import Any
 
 import pytest
 from target_leapsome.settings import Settings
@@ -19,18 +18,12 @@ from sandbox.leapsome import API_TOKEN
 RLM = "\u200f"  # right-to-left mark: a format character (Cf), legitimate in names
 
 
-def people(singer: Any, n: int, departments: int = 3) -> list[dict[str, Any]]:
-    return [singer.employee(1, first="Ada", last="Boss")] + [
-        singer.employee(i, department=1 + i % departments, supervisor=1 + (i // 10)) for i in range(2, n + 1)
-    ]
-
-
 def has_control(text: str) -> bool:
     return any(unicodedata.category(char) == "Cc" for char in text)
 
 
 def test_rate_limit_respected(leapsome, singer):
-    org = people(singer, 60)
+    org = singer.people(60)
     result = leapsome.run(singer.input(org), concurrency=8)
     assert result.ok, result.log
     counters = leapsome.counters()
@@ -39,7 +32,7 @@ def test_rate_limit_respected(leapsome, singer):
 
 
 def test_rate_limited_requests_are_retried(leapsome, singer):
-    org = people(singer, 60)
+    org = singer.people(60)
     result = leapsome.run(singer.input(org), concurrency=8, max_requests_per_second=0)
     assert result.ok, result.log
     assert leapsome.counters()["rate_limited"] > 0
@@ -51,7 +44,7 @@ def test_rate_limited_requests_are_retried(leapsome, singer):
 def test_pacing_meets_no_429_under_the_rate_limit(make_leapsome, singer, concurrency):
     """Leapsome counts arrivals in any 1-second window; evenly spaced starts never exceed it."""
     leapsome = make_leapsome(latency_ms=20)  # rate limit on: 30 in any second, no Retry-After
-    result = leapsome.run(singer.input(people(singer, 70)), concurrency=concurrency)
+    result = leapsome.run(singer.input(singer.people(70)), concurrency=concurrency)
     assert result.ok, result.log[-3000:]
     counters = leapsome.counters()
     assert counters["total"] >= 140, counters  # five seconds at the limit: pacing matters
@@ -65,7 +58,7 @@ def test_pacing_meets_no_429_under_the_rate_limit(make_leapsome, singer, concurr
 
 def test_5000_users(make_leapsome, singer):
     leapsome = make_leapsome(rate_limit=False)
-    org = people(singer, 5000, departments=20)
+    org = singer.people(5000, departments=20)
     result = leapsome.run(singer.input(org), max_requests_per_second=0, concurrency=8)
     assert result.ok, result.log[-3000:]
     state = leapsome.state()
@@ -121,7 +114,7 @@ def test_schema_change_then_an_early_drain_loses_no_records(leapsome, singer, mo
     """A drain between a schema change and the end (the SDK's 5-minute record age) must not drop the old sink."""
     from target_leapsome.target import TargetLeapsome
 
-    org = people(singer, 6, departments=1)
+    org = singer.people(6, departments=1)
     assert leapsome.run(singer.input(org)).ok
     monkeypatch.setattr(TargetLeapsome, "_MAX_RECORD_AGE_IN_MINUTES", -1.0)  # drain after every record
     changed = [{**person, "position": "Retitled"} for person in org]

@@ -11,14 +11,8 @@ import json
 from sandbox.leapsome import API_TOKEN
 
 
-def people(singer, n, departments=3):
-    return [singer.employee(1, first="Ada", last="Boss")] + [
-        singer.employee(i, department=1 + i % departments, supervisor=1 + (i // 10)) for i in range(2, n + 1)
-    ]
-
-
 def test_second_run_with_nothing_changed_makes_zero_writes(leapsome, singer):
-    org = people(singer, 40)
+    org = singer.people(40)
     assert leapsome.run(singer.input(org)).ok
     leapsome.reset_counters()
     result = leapsome.run(singer.input(org))
@@ -29,7 +23,7 @@ def test_second_run_with_nothing_changed_makes_zero_writes(leapsome, singer):
 
 
 def test_writes_grow_with_changes_not_org_size(leapsome, singer):
-    org = people(singer, 60)
+    org = singer.people(60)
     assert leapsome.run(singer.input(org)).ok
     leapsome.reset_counters()
     changed = [singer.employee(i, department=1 + i % 3, supervisor=1 + (i // 10), position="Staff") for i in (5, 6, 7)]
@@ -39,7 +33,7 @@ def test_writes_grow_with_changes_not_org_size(leapsome, singer):
 
 def test_dry_run_writes_nothing_and_emits_no_state(leapsome, singer):
     leapsome.reset_counters()
-    result = leapsome.run(singer.input(people(singer, 20)), dry_run=True)
+    result = leapsome.run(singer.input(singer.people(20)), dry_run=True)
     assert result.ok, result.log
     assert leapsome.counters()["writes"] == 0
     assert result.states == []
@@ -47,7 +41,7 @@ def test_dry_run_writes_nothing_and_emits_no_state(leapsome, singer):
 
 
 def test_report_has_actions_and_no_secret(leapsome, singer, tmp_path):
-    org = people(singer, 10)
+    org = singer.people(10)
     assert leapsome.run(singer.input(org)).ok
     org[3] = singer.employee(4, department=2, supervisor=1, position="Lead")
     path = tmp_path / "report.json"

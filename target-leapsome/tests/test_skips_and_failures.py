@@ -31,7 +31,7 @@ def run_target(leapsome, lines: str, tmp_path, **settings) -> subprocess.Complet
 
 
 def hr_problems(singer) -> list[dict]:
-    org = people(singer, 6)
+    org = singer.people(6)
     org.append(singer.employee(7, first="No", last="Mail", email=None))
     org.append(singer.employee(8, first="Twin", last="One", email="twin@acme.example"))
     org.append(singer.employee(9, first="Twin", last="Two", email="TWIN@acme.example"))
@@ -42,15 +42,7 @@ def hr_problems(singer) -> list[dict]:
 CONSOLE_SCRIPT = Path(sys.executable).parent / "target-leapsome"
 
 
-def people(singer: Any, n: int, departments: int = 3) -> list[dict[str, Any]]:
-    return [singer.employee(1, first="Ada", last="Boss")] + [
-        singer.employee(i, department=1 + i % departments, supervisor=1 + (i // 10)) for i in range(2, n + 1)
-    ]
-
-
 # -- 3. absent vs null -------------------------------------------------------------------------------------
-def without(records: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
-    return [{k: v for k, v in record.items() if k not in keys} for record in records]
 
 
 # -- 4. records that break the schema ----------------------------------------------------------------------
@@ -130,7 +122,7 @@ def test_fail_on_skips_makes_the_run_red_but_keeps_state(leapsome, singer, tmp_p
 
 
 def test_unreadable_records_fail_the_run_without_state(leapsome, singer, tmp_path):
-    org = [*people(singer, 4), singer.employee(7, status="retired")]
+    org = [*singer.people(4), singer.employee(7, status="retired")]
     done = run_target(leapsome, singer.input(org), tmp_path)
     assert done.returncode != 0
     assert done.stdout.strip() == ""  # no STATE
@@ -139,14 +131,14 @@ def test_unreadable_records_fail_the_run_without_state(leapsome, singer, tmp_pat
 
 
 def test_allow_failures_emits_state(leapsome, singer):
-    org = [*people(singer, 4), singer.employee(7, status="retired")]
+    org = [*singer.people(4), singer.employee(7, status="retired")]
     result = leapsome.run(singer.input(org), allow_failures=True)
     assert result.ok
     assert result.states
 
 
 def test_unknown_stream_is_an_error_naming_the_record(leapsome, singer):
-    lines = singer.input(people(singer, 3))
+    lines = singer.input(singer.people(3))
     lines += (
         json.dumps(
             {
@@ -190,9 +182,9 @@ def test_an_address_leapsome_refuses_is_a_skip_and_the_rest_syncs(leapsome, sing
 
 
 def test_absent_email_or_status_is_a_record_error_naming_the_field(leapsome, singer):
-    org = people(singer, 4)
-    org[1] = without([org[1]], "email")[0]
-    org[2] = without([org[2]], "status")[0]
+    org = singer.people(4)
+    org[1] = singer.without([org[1]], "email")[0]
+    org[2] = singer.without([org[2]], "status")[0]
     result = leapsome.run(singer.input(org))
     assert not result.ok
     assert result.states == []
@@ -202,7 +194,7 @@ def test_absent_email_or_status_is_a_record_error_naming_the_field(leapsome, sin
 
 
 def test_schema_violations_are_record_errors_and_the_rest_syncs(leapsome, singer, tmp_path):
-    org = people(singer, 8)
+    org = singer.people(8)
     config = leapsome.config(report_path=str(tmp_path / "report.json"))
     done = run_console_script(tmp_path, config, with_bad_records(singer, singer.input(org)))
     assert done.returncode != 0, done.stderr[-3000:]
@@ -229,7 +221,7 @@ def test_schema_violations_are_record_errors_and_the_rest_syncs(leapsome, singer
 
 def test_a_bad_record_in_a_complete_snapshot_deactivates_nobody(leapsome, singer, tmp_path):
     """The employee whose record broke the schema is left alone, not deactivated for being absent."""
-    org = people(singer, 8)
+    org = singer.people(8)
     assert leapsome.run(singer.input(org)).ok
     org[3] = {**org[3], "hire_date": "not a date"}
     org[5] = {**org[5], "id": str(org[5]["id"])}  # a string id: still names employee 6

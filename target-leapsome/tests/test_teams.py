@@ -7,57 +7,21 @@ from __future__ import annotations
 
 import json
 
-
-def org(singer, n=6):
-    """A small org: 1 heads Engineering, 2..n report to 1; even ids in Sales."""
-    people = [singer.employee(1, first="Ada", last="Boss", position="CTO")]
-    for i in range(2, n + 1):
-        people.append(singer.employee(i, department=2 if i % 2 == 0 else 1, supervisor=1))
-    return people
-
-
-def sync(leapsome, singer, people, **kwargs):
-    config = kwargs.pop("config", {})
-    result = leapsome.run(singer.input(people, **kwargs), **config)
-    assert result.ok, f"{result.error}\n{result.log}"
-    return result
-
-
 DEPARTMENTS = {1: "Engineering", 2: "Sales", 3: "People"}
 
 
-def run(leapsome, singer, people, departments=None, **kwargs):
-    config = kwargs.pop("config", {})
-    result = leapsome.run(singer.input(people, departments, **kwargs), **config)
-    assert result.ok, f"{result.error}\n{result.log[-4000:]}"
-    return result
-
-
-def nothing_left(leapsome, singer, people, departments=None, **kwargs):
-    """The same input again writes nothing: the scenario converged."""
-    leapsome.reset_counters()
-    run(leapsome, singer, people, departments, **kwargs)
-    assert leapsome.counters()["writes"] == 0
-
-
-def members(leapsome, external_id):
-    group = next(g for g in leapsome.state()["groups"] if g["externalId"] == external_id)
-    by_id = {u["id"]: u for u in leapsome.state()["users"]}
-    return {by_id[m]["externalId"] or by_id[m]["userName"] for m in group["members"]}
-
-
 def test_one_team_per_department_keyed_by_id(leapsome, singer):
-    sync(leapsome, singer, org(singer))
+    singer.sync(leapsome, singer.org())
     synced = [g for g in leapsome.state()["groups"] if (g["externalId"] or "").startswith("personio-department-")]
     assert sorted(g["externalId"] for g in synced) == ["personio-department-1", "personio-department-2"]
 
 
 def test_department_rename_renames_the_team(leapsome, singer):
-    people = org(singer)
-    sync(leapsome, singer, people)
+    people = singer.org()
+    singer.sync(leapsome, people)
     team_id = leapsome.groups()["Sales"]["id"]
     departments = {**singer.DEPARTMENTS, 2: "Revenue"}
-    sync(leapsome, singer, [], snapshot=False, departments=departments)
+    singer.sync(leapsome, [], snapshot=False, departments=departments)
     groups = leapsome.groups()
     assert "Sales" not in groups
     assert groups["Revenue"]["id"] == team_id
@@ -65,8 +29,8 @@ def test_department_rename_renames_the_team(leapsome, singer):
 
 
 def test_department_move_leaves_old_team_joins_new(leapsome, singer):
-    sync(leapsome, singer, org(singer))
-    sync(leapsome, singer, [singer.employee(3, department=2, supervisor=1)], snapshot=False)
+    singer.sync(leapsome, singer.org())
+    singer.sync(leapsome, [singer.employee(3, department=2, supervisor=1)], snapshot=False)
     user_id = leapsome.by_external()["3"]["id"]
     groups = leapsome.groups()
     assert user_id in groups["Sales"]["members"]
@@ -75,7 +39,7 @@ def test_department_move_leaves_old_team_joins_new(leapsome, singer):
 
 def test_team_with_exact_department_name_is_adopted(leapsome, singer):
     existing = leapsome.create_group(displayName="Sales")
-    sync(leapsome, singer, org(singer))
+    singer.sync(leapsome, singer.org())
     sales = [g for g in leapsome.state()["groups"] if g["displayName"] == "Sales"]
     assert len(sales) == 1
     assert sales[0]["id"] == existing["id"]
@@ -84,9 +48,9 @@ def test_team_with_exact_department_name_is_adopted(leapsome, singer):
 
 def test_hand_made_team_and_its_members_untouched(leapsome, singer):
     before = leapsome.groups()["Book Club"]
-    people = org(singer)
-    sync(leapsome, singer, people)
-    sync(leapsome, singer, people[:4], config={"max_deactivation_share": 1.0})
+    people = singer.org()
+    singer.sync(leapsome, people)
+    singer.sync(leapsome, people[:4], config={"max_deactivation_share": 1.0})
     after = leapsome.groups()["Book Club"]
     assert after == before
 
@@ -110,25 +74,25 @@ def test_team_over_100_members(make_leapsome, singer):
 
 def test_a_department_gone_from_personio_has_its_team_emptied_and_said(leapsome, singer, tmp_path):
     people = [singer.employee(i, department=1 if i < 3 else 2) for i in range(1, 6)]
-    run(leapsome, singer, people, DEPARTMENTS)
+    singer.sync(leapsome, people, DEPARTMENTS)
     moved = [{**p, "department": {"id": 1, "name": "Engineering"}} for p in people]
     departments = {1: "Engineering", 3: "People"}
     path = tmp_path / "report.json"
-    result = run(leapsome, singer, moved, departments, config={"report_path": str(path)})
-    assert members(leapsome, "personio-department-2") == set()
-    assert members(leapsome, "personio-department-1") == {"1", "2", "3", "4", "5"}
+    result = singer.sync(leapsome, moved, departments, config={"report_path": str(path)})
+    assert singer.members(leapsome, "personio-department-2") == set()
+    assert singer.members(leapsome, "personio-department-1") == {"1", "2", "3", "4", "5"}
     assert "teams_emptied=1" in result.log
     report = json.loads(path.read_text())
     assert report["to_look_at"][0]["reason"].startswith("the department is no longer in Personio")
-    nothing_left(leapsome, singer, moved, departments)
+    singer.nothing_left(leapsome, moved, departments)
 
 
 def test_a_department_of_more_than_100_losing_a_few_holds_exactly_the_rest(make_leapsome, singer):
     leapsome = make_leapsome(rate_limit=False)
     people = [singer.employee(i, department=1) for i in range(1, 106)]
-    run(leapsome, singer, people, DEPARTMENTS, config={"max_requests_per_second": 0})
+    singer.sync(leapsome, people, DEPARTMENTS, config={"max_requests_per_second": 0})
     changed = [{**p, "department": {"id": 2, "name": "Sales"}} if p["id"] in (7, 50, 104) else p for p in people]
-    run(leapsome, singer, changed, DEPARTMENTS, config={"max_requests_per_second": 0})
-    assert members(leapsome, "personio-department-1") == {str(i) for i in range(1, 106)} - {"7", "50", "104"}
-    assert members(leapsome, "personio-department-2") == {"7", "50", "104"}
-    nothing_left(leapsome, singer, changed, DEPARTMENTS, config={"max_requests_per_second": 0})
+    singer.sync(leapsome, changed, DEPARTMENTS, config={"max_requests_per_second": 0})
+    assert singer.members(leapsome, "personio-department-1") == {str(i) for i in range(1, 106)} - {"7", "50", "104"}
+    assert singer.members(leapsome, "personio-department-2") == {"7", "50", "104"}
+    singer.nothing_left(leapsome, changed, DEPARTMENTS, config={"max_requests_per_second": 0})

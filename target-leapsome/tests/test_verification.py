@@ -9,12 +9,6 @@ from __future__ import annotations
 import json
 
 
-def people(singer, n, departments=3):
-    return [singer.employee(1, first="Ada", last="Boss")] + [
-        singer.employee(i, department=1 + i % departments, supervisor=1 + (i // 10)) for i in range(2, n + 1)
-    ]
-
-
 def org(singer):
     """1 leads; 2 works for 1; 3 has an address Leapsome refuses and leads 4."""
     return [
@@ -66,7 +60,7 @@ def test_a_write_leapsome_silently_drops_fails_the_run_and_is_named(make_leapsom
 
 def test_lost_create_responses_make_no_duplicates(make_leapsome, singer):
     leapsome = make_leapsome(lost_write_rate=0.3, seed=7)
-    org = people(singer, 30)
+    org = singer.people(30)
     result = leapsome.run(singer.input(org), max_requests_per_second=0)
     assert result.ok, result.log[-3000:]
     assert leapsome.counters()["faults"].get("lost_write", 0) > 0
