@@ -100,6 +100,7 @@ class Applier:
         self.result = ApplyResult()
         self.ids: dict[str, str] = {}  # Personio id -> Leapsome id of users created in this run
         self._refused_ids: set[str] = set()  # Personio ids whose user write Leapsome refused
+        self._moved: set[str | None] = set()  # Leapsome ids given a temporary userName in this run
         self._lock = threading.Lock()
 
     def _run(
@@ -205,7 +206,7 @@ class Applier:
         try:
             self.client.patch_user(user_id, body)
         except LeapsomeError as error:
-            if error.status not in REFUSED_FOR_DATA or update.ref.external_id is None:
+            if error.status not in REFUSED_FOR_DATA or update.ref.external_id is None or self._must_take(update):
                 raise
             self._refused(update.ref.external_id, update.label, "the update of their user", error)
             return
@@ -236,7 +237,14 @@ class Applier:
                 self.client.patch_group(team_id, body)
             self._wrote()
 
+    def _must_take(self, update: UpdateUser) -> bool:
+        """Refusals that are not HR's to fix: a leaver would keep access, a moved user its temporary name."""
+        if update.temporary or update.changes.get("active") == (True, False):
+            return True
+        return update.ref.leapsome_id in self._moved and "user_name" in update.changes
+
     def apply(self, plan: Plan) -> ApplyResult:
+        self._moved = {move.ref.leapsome_id for move in plan.user_moves}
         self._run("free addresses", plan.user_moves, self.update, _user_failure)  # before anyone takes them
         self._run("create users", plan.user_creates, self.create, _user_failure)
         updates = list(plan.user_updates)

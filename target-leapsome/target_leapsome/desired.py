@@ -149,6 +149,11 @@ def parse_employee(
     if not isinstance(employee_id, int) or isinstance(employee_id, bool):
         raise ValueError("has no integer id")
     status = _status(record, texts)
+    unreadable = rules.scope.unknown_field(record, rules.labels)
+    if unreadable:  # never guess the scope: an employee wrongly out of it would be deactivated
+        raise ValueError(
+            f"has no {unreadable!r}, which the scope setting reads (is the attribute allowed for the API credentials?)"
+        )
     out_of_scope = rules.scope.why_out(record, rules.labels)
     email = _email(record, texts, required=status in statuses and out_of_scope is None)
     first, last = texts.text(record.get("first_name"), "first_name"), texts.text(record.get("last_name"), "last_name")

@@ -15,6 +15,7 @@ planning again yields nothing to do (which is how `verify.py` proves a run).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -148,6 +149,7 @@ class _Claims:
     released: frozenset[str]  # Personio ids whose user a returning employee takes over
     leaving: Mapping[str, LeapsomeUser]  # addresses (lower-case) whose managed holder moves to another in this run
     wanted_emails: frozenset[str]  # the emails of the employees the sync gives a user
+    shared_emails: frozenset[str]  # emails on more than one usable record (any status, in scope or not)
 
 
 @dataclass
@@ -281,7 +283,7 @@ def _leave_as_is(phase: _Users, employee: Employee, user: LeapsomeUser | None) -
 
 def _adoptable(phase: _Users, employee: Employee) -> LeapsomeUser | None:
     """The user the sync did not make whose userName is this employee's email, unless someone synced wants it."""
-    if not employee.email or employee.email in phase.claims.wanted_emails:
+    if not employee.email or employee.email in phase.claims.wanted_emails | phase.claims.shared_emails:
         return None
     candidate = phase.index.by_name.get(employee.email)
     if candidate is None or candidate.external_id is not None or candidate.id in phase.adopted:
@@ -311,6 +313,9 @@ def _claims(desired: Desired, index: LeapsomeIndex, options: PlanOptions) -> _Cl
         frozenset(str(user.external_id) for user in takeovers.values()),
         leaving,
         frozenset(e.email for e in wanted.values()),
+        frozenset(
+            email for email, n in Counter(e.email for e in desired.employees.values() if e.email).items() if n > 1
+        ),
     )
 
 
@@ -700,6 +705,8 @@ def _team_to_create_or_adopt(
         return None
     clash = phase.taken.get(name.lower())
     if clash is not None and clash.display_name == name and clash.external_id is None:
+        # now ours: a second department of the same name must not adopt it too
+        phase.taken[name.lower()] = LeapsomeTeam(clash.id, clash.display_name, team_external_id(department))
         return clash
     if clash is not None:
         reason = (

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import requests
+
 from target_leapsome import notify
 from target_leapsome.apply import ApplyResult, Failure, apply_plan
 from target_leapsome.client import LeapsomeClient, LeapsomeError
@@ -224,6 +226,9 @@ def _pending_invites(settings: Settings, scim: LeapsomeClient, logger: logging.L
         return [pending.label for pending in read_pending_invites(scim, content)]
     except LeapsomeError as exc:
         logger.warning("could not list pending invitations through the Content API: %s", exc)
+        return None
+    except (requests.RequestException, ValueError) as exc:  # its message may hold a URL: name the kind only
+        logger.warning("could not list pending invitations through the Content API: %s", type(exc).__name__)
         return None
     finally:
         content.close()

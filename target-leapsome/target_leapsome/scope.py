@@ -61,6 +61,14 @@ class Scope:
             "custom_attributes" if c.field.startswith("custom:") else c.field.split(".")[0] for c in clauses
         )
 
+    def unknown_field(self, record: Mapping[str, Any], labels: Mapping[str, str]) -> str | None:
+        """A field the rules read that the record does not carry (the credential may not read it): no decision."""
+        for rule in (*self.include, *self.exclude):
+            for clause in rule:
+                if not resolve(record, clause.field, labels)[0]:
+                    return clause.field
+        return None
+
     def why_out(self, record: Mapping[str, Any], labels: Mapping[str, str]) -> str | None:
         """None when the employee is in scope, else the reason, in words a person can check."""
         for rule in self.exclude:

@@ -168,3 +168,25 @@ def test_a_large_migration_backlog_is_refused_with_how_to_let_it_through(leapsom
     assert all(not u["externalId"] for u in leapsome.state()["users"])  # nothing written
     singer.sync(leapsome, people, DEPARTMENTS, config={"max_deactivations": 2})
     singer.nothing_left(leapsome, people, DEPARTMENTS)
+
+
+def test_a_user_moved_out_of_the_way_whose_own_new_address_is_refused_fails_the_run(leapsome, singer):
+    """Employee 1 leaves a@ for an address Leapsome refuses, employee 2 takes a@: never a silent temporary name."""
+    a = singer.employee(1, email="a@acme.example")
+    b = singer.employee(2, email="b@acme.example")
+    singer.sync(leapsome, [a, b])
+    changed = [{**a, "email": "a@elsewhere.example"}, {**b, "email": "a@acme.example"}]
+    result = leapsome.run(singer.input(changed, snapshot=False))
+    assert not result.ok
+    assert result.states == []
+    assert "employee 1 (Person Number1)" in result.log
+
+
+def test_two_departments_of_one_name_adopt_a_hand_made_team_once(leapsome, singer):
+    leapsome.create_group(displayName="Guild")
+    people = [singer.employee(1, department=7), singer.employee(2, department=8)]
+    result = singer.sync(leapsome, people, {7: "Guild", 8: "Guild"})
+    guild = [g for g in leapsome.state()["groups"] if g["displayName"] == "Guild"]
+    assert len(guild) == 1
+    assert guild[0]["externalId"] == "personio-department-7"
+    assert "team of department 8 (Guild): the name is taken" in result.log

@@ -178,7 +178,7 @@ def test_a_presence_clause(leapsome, singer):
     scope = {"include": [[{"field": "custom:dynamic_10", "present": True}]]}
     records = [
         {**singer.employee(1), "custom_attributes": {"dynamic_10": "Senior"}},
-        {**singer.employee(2), "custom_attributes": {}},
+        {**singer.employee(2), "custom_attributes": {"dynamic_10": None}},  # empty in Personio
     ]
     assert leapsome.run(singer.input(records), scope=scope).ok
     assert set(leapsome.by_external()) == {"1"}
@@ -195,3 +195,16 @@ def test_a_mapped_change_costs_one_write_and_no_extra_request(leapsome, singer):
     assert counters["writes"] == 1
     assert counters["reads"] == 4  # users and groups, before and after (the read-back)
     assert leapsome.by_external()["4"]["enterprise"]["level"] == "L3"
+
+
+def test_a_field_the_scope_reads_missing_from_the_records_deactivates_nobody(leapsome, singer):
+    """The credential lost access to a field the rules read: the scope cannot be decided, so the run fails."""
+    scope = {"include": [[{"field": "subcompany.name", "equals": "ACME GmbH"}]]}
+    acme = {"id": 1, "name": "ACME GmbH"}
+    everyone = [{**singer.employee(i), "subcompany": acme} for i in (1, 2)]
+    assert leapsome.run(singer.input(everyone), scope=scope).ok
+    hidden = singer.without(everyone, "subcompany")
+    result = leapsome.run(singer.input(hidden, snapshot=False), scope=scope)
+    assert not result.ok
+    assert "has no 'subcompany.name', which the scope setting reads" in result.log
+    assert all(user["active"] for user in leapsome.by_external().values())

@@ -40,7 +40,7 @@ def sandbox(leapsome_factory) -> tuple[LeapsomeAdmin, LeapsomeClient]:
 
 def record(eid, status, department, supervisor, email, first, position, preferred, level=None):  # noqa: PLR0917
     return {
-        "custom_attributes": {"dynamic_10": level} if level else {},
+        "custom_attributes": {"dynamic_10": level},  # null when empty in Personio
         "employment_type": "external" if eid % 3 == 0 else "internal",
         "id": eid,
         "email": email,
