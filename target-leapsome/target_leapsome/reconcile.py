@@ -110,6 +110,7 @@ def reconcile(
     )  # fmt: skip
     options = PlanOptions(statuses=frozenset(settings.statuses), out_of_scope=settings.scope.out_of_scope)
     plan = plan_sync(desired, state, options)
+    del state  # the read-back reads Leapsome again: never hold two copies of it
     refused = limit_violation(plan, settings.max_deactivations, settings.max_deactivation_share)
     result, stopped_before = _apply(
         settings, plan, refused=refused, desired=desired, options=options, client=client, stop=stop, logger=logger
