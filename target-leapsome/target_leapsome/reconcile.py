@@ -140,10 +140,14 @@ def _unreadable(
     )
 
 
+def rejected_employees(input_errors: Sequence[RecordError]) -> set[str]:
+    """The keys of the employee records the sinks could not read: those employees are left alone."""
+    return {error.key for error in input_errors if error.stream == "employees"}
+
+
 def _still_complete(complete: bool, input_errors: Sequence[RecordError], logger: logging.Logger) -> bool:
     """A record that could not even be keyed: absence can no longer mean "gone from Personio"."""
-    rejected = {error.key for error in input_errors if error.stream == "employees"}
-    if complete and any(not key.isdigit() for key in rejected):
+    if complete and any(not key.isdigit() for key in rejected_employees(input_errors)):
         logger.warning("an employees record without a usable id: nobody is deactivated for being absent this run")
         return False
     return complete
@@ -180,7 +184,7 @@ def _desired(
     logger: logging.Logger,
 ) -> Desired:
     """The input as the population Leapsome should hold, through the mapping and the scope."""
-    rejected = {error.key for error in input_errors if error.stream == "employees"}
+    rejected = rejected_employees(input_errors)
     rules = Rules(mapping=settings.mapping, scope=settings.scope, labels=attribute_labels(attributes))
     desired = build_desired(
         employees, departments, settings.statuses, complete=complete, rejected=rejected, rules=rules

@@ -259,6 +259,7 @@ def singer() -> Any:
         DEPARTMENTS=DEPARTMENTS,
         schema=EMPLOYEE_SCHEMA,
         org=small_org,
+        refused_address_org=refused_address_org,
         people=staff,
         sync=sync,
         nothing_left=nothing_left,
@@ -273,6 +274,16 @@ def small_org(n: int = 6) -> list[dict[str, Any]]:
     people = [employee(1, first="Ada", last="Boss", position="CTO")]
     people.extend(employee(i, department=2 if i % 2 == 0 else 1, supervisor=1) for i in range(2, n + 1))
     return people
+
+
+def refused_address_org() -> list[dict[str, Any]]:
+    """1 leads; 2 works for 1; 3 has an address Leapsome refuses and leads 4."""
+    return [
+        employee(1, first="Ada", last="Boss"),
+        employee(2, supervisor=1),
+        employee(3, first="Out", last="Side", email="out.side@contractor.example", supervisor=1),
+        employee(4, supervisor=3, department=2),
+    ]
 
 
 def staff(n: int, departments: int = 3) -> list[dict[str, Any]]:

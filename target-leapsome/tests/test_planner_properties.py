@@ -33,7 +33,7 @@ PROPERTY_SETTINGS = {
 
 def sandbox(leapsome_factory) -> tuple[LeapsomeAdmin, LeapsomeClient]:
     """A fresh, empty Leapsome sandbox (rate limit off): its admin client and the target's own client."""
-    server = leapsome_factory(empty=True, rate_limit=False)
+    server = leapsome_factory(empty=True, rate_limit=False, group_create_members="refused")
     client = LeapsomeClient(f"{server.url}/scim/v1", API_TOKEN, max_requests_per_second=0, max_retries=0)
     return LeapsomeAdmin(server.url), client
 

@@ -87,16 +87,6 @@ def with_bad_records(singer: Any, lines: str) -> str:
     return "\n".join(messages) + "\n"
 
 
-def org(singer):
-    """1 leads; 2 works for 1; 3 has an address Leapsome refuses and leads 4."""
-    return [
-        singer.employee(1, first="Ada", last="Boss"),
-        singer.employee(2, supervisor=1),
-        singer.employee(3, first="Out", last="Side", email="out.side@contractor.example", supervisor=1),
-        singer.employee(4, supervisor=3, department=2),
-    ]
-
-
 def test_employees_hr_must_fix_are_skipped_and_the_run_succeeds(leapsome, singer, tmp_path):
     done = run_target(leapsome, singer.input(hr_problems(singer)), tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -160,7 +150,7 @@ def test_unknown_stream_is_an_error_naming_the_record(leapsome, singer):
 
 def test_an_address_leapsome_refuses_is_a_skip_and_the_rest_syncs(leapsome, singer, tmp_path):
     path = tmp_path / "report.json"
-    result = leapsome.run(singer.input(org(singer)), report_path=str(path))
+    result = leapsome.run(singer.input(singer.refused_address_org()), report_path=str(path))
     assert result.ok, result.log[-3000:]
     assert result.states
     users = leapsome.by_external()

@@ -9,29 +9,23 @@ from __future__ import annotations
 import json
 
 
-def org(singer):
-    """1 leads; 2 works for 1; 3 has an address Leapsome refuses and leads 4."""
-    return [
-        singer.employee(1, first="Ada", last="Boss"),
-        singer.employee(2, supervisor=1),
-        singer.employee(3, first="Out", last="Side", email="out.side@contractor.example", supervisor=1),
-        singer.employee(4, supervisor=3, department=2),
-    ]
-
-
-def test_teams_are_created_with_the_documented_body_then_filled(leapsome, singer):
-    leapsome.reset_counters()
-    result = leapsome.run(singer.input(org(singer)))
+def test_teams_are_created_with_the_documented_body_then_filled(make_leapsome, singer):
+    leapsome = make_leapsome(group_create_members="refused")  # a create carrying `members` would be a 400
+    result = leapsome.run(singer.input(singer.refused_address_org()))
     assert result.ok, result.log[-3000:]
     log = result.log
     assert "teams_created=2" in log
     assert "verified by reading Leapsome back (2 requests): all in place" in log
+    users = leapsome.by_external()
+    assert singer.members(leapsome, "personio-department-1") == {"1", "2"}
+    assert singer.members(leapsome, "personio-department-2") == {"4"}
+    assert set(users) == {"1", "2", "4"}
 
 
 def test_a_run_that_writes_nothing_reads_nothing_more(leapsome, singer):
-    assert leapsome.run(singer.input(org(singer))).ok
+    assert leapsome.run(singer.input(singer.refused_address_org())).ok
     leapsome.reset_counters()
-    result = leapsome.run(singer.input(org(singer)[:2], snapshot=False))
+    result = leapsome.run(singer.input(singer.refused_address_org()[:2], snapshot=False))
     assert result.ok, result.log[-3000:]
     counters = leapsome.counters()
     assert counters["writes"] == 0
@@ -41,7 +35,7 @@ def test_a_run_that_writes_nothing_reads_nothing_more(leapsome, singer):
 
 def test_a_write_leapsome_silently_drops_fails_the_run_and_is_named(make_leapsome, singer, tmp_path):
     leapsome = make_leapsome(ignored_attributes=["title"])  # PATCH answers 200 but keeps the old title
-    assert leapsome.run(singer.input(org(singer))).ok
+    assert leapsome.run(singer.input(singer.refused_address_org())).ok
     promoted = [singer.employee(2, supervisor=1, position="Principal Engineer")]
     path = tmp_path / "report.json"
     result = leapsome.run(singer.input(promoted, snapshot=False), report_path=str(path))

@@ -15,7 +15,7 @@ from sandbox import personio
 from sandbox.core import Knobs, running
 from sandbox.personio import CLIENT_ID, CLIENT_SECRET
 from sandbox.personio.app import PersonioSandbox
-from sandbox.personio.org import generate
+from sandbox.personio.org import PLANTED_KINDS, generate
 
 
 def admin(method: str, url: str, **kwargs: Any) -> requests.Response:
@@ -294,15 +294,7 @@ def test_rename_bumps_members_switched_on_at_run_time(personio_sandbox):
 
 
 # -- realistic data ----------------------------------------------------------------------------------
-EMPLOYEE_KINDS = (
-    "no_email",
-    "shared_email",
-    "foreign_domain",
-    "inactive_supervisor",
-    "supervision_cycle",
-    "long_name",
-    "rtl_name",
-)
+EMPLOYEE_KINDS = tuple(kind for kind in PLANTED_KINDS if kind != "unnamed_department")
 
 
 def is_right_to_left(text: str) -> bool:
