@@ -160,13 +160,19 @@ class EmployeesSink(CollectingSink):
     @property
     @override
     def kept_fields(self) -> frozenset[str]:
-        """The target's own fields and those the `attribute_mapping` and `scope` settings read."""
-        try:
-            named = parse_mapping(self._config.get("attribute_mapping")).record_keys
-            named |= parse_scope(self._config.get("scope")).record_keys
-        except ValueError:  # the target names the setting when it starts; nothing to add here
-            named = frozenset()
-        return EMPLOYEE_FIELDS | named
+        """The target's own fields and those the `attribute_mapping` and `scope` settings read.
+
+        Read for every record, so worked out once per sink (the SDK asks before this class's `__init__`).
+        """
+        kept: frozenset[str] | None = self.__dict__.get("_kept_fields")
+        if kept is None:
+            try:
+                named = parse_mapping(self._config.get("attribute_mapping")).record_keys
+                named |= parse_scope(self._config.get("scope")).record_keys
+            except ValueError:  # the target names the setting when it starts; nothing to add here
+                named = frozenset()
+            kept = self.__dict__["_kept_fields"] = EMPLOYEE_FIELDS | named
+        return kept
 
     @override
     def record_label(self, record: dict[str, Any], key: str) -> str:
